@@ -1,0 +1,763 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * test_store.c - unit tests of fs/store.c and fs/codec.c on the zbud back
+ * end: each kind of slot, partial reads, dup, the memory limit, injected
+ * allocation failures, the compressors and several threads at once.
+ *
+ * Every test checks at the end that the store gave back every page it took
+ * (zpool_page_count() returns to where it started).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fs/fs_i.h"
+#include "zpool/page.h"
+#include "tests/unit/tap.h"
+
+#define PAGE	ZPFS_PAGE_SIZE
+
+/* The mount's default compressor; "none" in a build without liblz4. */
+#define DEFAULT_CODEC	(HAVE_LZ4 ? "lz4" : "none")
+
+/* ------------------------------------------------------------------------
+ * Helpers
+ * ------------------------------------------------------------------------ */
+
+static const struct zpfs_codec *codec_of(const char *spec, int *level)
+{
+	const struct zpfs_codec *codec = NULL;
+
+	if (zpfs_codec_find(spec, &codec, level))
+		return NULL;
+	return codec;
+}
+
+/* A store on zbud with @spec and a limit of @limit bytes. */
+static struct zpfs_store *store_new(const char *spec, uint64_t limit)
+{
+	const struct zpfs_codec *codec;
+	int level;
+
+	codec = codec_of(spec, &level);
+	if (!codec)
+		return NULL;
+	return zpfs_store_create("zbud", codec, level, limit);
+}
+
+/* Text that compresses about 2:1, as source code does; seeded by @seed. */
+static void fill_text(unsigned char *page, uint64_t seed)
+{
+	static const char *const words[] = {
+		"static ", "int ", "return ", "struct ", "page", "slot", "->",
+		"if (", ") {\n", "}\n", "\tfor (i = 0; i < n; i++)\n",
+		"unsigned long ", "handle", "; ", "/* comment */\n", "NULL",
+		"zpool_", "map", "free(", "size_t ", "const ", "char *",
+	};
+	const size_t nw = sizeof(words) / sizeof(words[0]);
+	uint64_t rng = seed * 2654435761u + 1;
+	size_t off = 0;
+
+	while (off < PAGE) {
+		const char *w = words[tap_rand(&rng) % nw];
+		size_t len = strlen(w);
+
+		if (len > PAGE - off)
+			len = PAGE - off;
+		memcpy(page + off, w, len);
+		off += len;
+		/* a number now and then, so pages differ */
+		if (off + 4 < PAGE && tap_rand(&rng) % 4 == 0)
+			off += (size_t)snprintf((char *)page + off, 5, "%u",
+						(unsigned int)(tap_rand(&rng) %
+							       1000));
+	}
+}
+
+static void fill_random(unsigned char *page, uint64_t seed)
+{
+	uint64_t rng = seed * 0x9e3779b97f4a7c15ull + 1;
+
+	for (size_t i = 0; i < PAGE; i += 8) {
+		uint64_t r = tap_rand(&rng);
+
+		memcpy(page + i, &r, 8);
+	}
+}
+
+/* Whether the whole page and a set of parts of it read back as @want. */
+static int reads_back(struct zpfs_store *st, const struct zpfs_slot *slot,
+		      const unsigned char *want)
+{
+	static const size_t offs[] = { 0, 1, 7, 8, 9, 63, 64, 1000, 2048,
+				       4088, 4095, 4096 };
+	static const size_t lens[] = { 0, 1, 7, 8, 9, 100, 4095, 4096 };
+	unsigned char buf[PAGE + 16];
+
+	memset(buf, 0x5a, sizeof(buf));
+	if (zpfs_store_read(st, slot, buf, 0, PAGE) || memcmp(buf, want, PAGE))
+		return 0;
+	for (size_t i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
+		for (size_t j = 0; j < sizeof(lens) / sizeof(lens[0]); j++) {
+			size_t off = offs[i];
+			size_t len = lens[j] > PAGE - off ? PAGE - off :
+							    lens[j];
+
+			memset(buf, 0x5a, sizeof(buf));
+			if (zpfs_store_read(st, slot, buf + 3, off, len) ||
+			    memcmp(buf + 3, want + off, len) ||
+			    buf[2] != 0x5a || buf[3 + len] != 0x5a)
+				return 0;
+		}
+	}
+	return 1;
+}
+
+static struct zpfs_store_stats stats_of(struct zpfs_store *st)
+{
+	struct zpfs_store_stats s;
+
+	zpfs_store_get_stats(st, &s);
+	return s;
+}
+
+/* Every counter of an empty store is 0. */
+static int store_empty(struct zpfs_store *st)
+{
+	struct zpfs_store_stats s = stats_of(st);
+
+	return s.stored_pages == 0 && s.same_pages == 0 && s.comp_pages == 0 &&
+	       s.raw_pages == 0 && s.compr_bytes == 0 && s.pool_pages == 0 &&
+	       s.meta_bytes == 0 && s.mem_used == 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Tests
+ * ------------------------------------------------------------------------ */
+
+static void test_codec_find(void)
+{
+	static const char *const bad[] = {
+		"", "zstd", "LZ4", "lz4 ", "lz4:", "lz4:1", "none:0", "lz4hc:",
+		"lz4hc:0", "lz4hc:13", "lz4hc:x", "lz4hc:-1", "lz4hc: 3",
+		"lz4hc:3x", "lz4hc:99999999999", ":9", "lz4hc:9:9",
+	};
+	const struct zpfs_codec *codec;
+	int level;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		codec = NULL;
+		level = -7;
+		if (zpfs_codec_find(bad[i], &codec, &level) != -EINVAL)
+			TAP_FAIL("\"%s\" was accepted", bad[i]);
+		EXPECT_TRUE(codec == NULL);
+		EXPECT_EQ(level, -7);
+	}
+	EXPECT_EQ(zpfs_codec_find("none", &codec, &level), 0);
+	EXPECT_STREQ(zpfs_codec_name(codec), "none");
+#if HAVE_LZ4
+	EXPECT_STREQ(zpfs_codec_list(), "lz4, lz4hc, none");
+	EXPECT_EQ(zpfs_codec_find("lz4", &codec, &level), 0);
+	EXPECT_STREQ(zpfs_codec_name(codec), "lz4");
+	EXPECT_EQ(zpfs_codec_find("lz4hc", &codec, &level), 0);
+	EXPECT_STREQ(zpfs_codec_name(codec), "lz4hc");
+	EXPECT_EQ(level, 9);
+	EXPECT_EQ(zpfs_codec_find("lz4hc:1", &codec, &level), 0);
+	EXPECT_EQ(level, 1);
+	EXPECT_EQ(zpfs_codec_find("lz4hc:12", &codec, &level), 0);
+	EXPECT_EQ(level, 12);
+#else
+	EXPECT_STREQ(zpfs_codec_list(), "none");
+	EXPECT_EQ(zpfs_codec_find("lz4", &codec, &level), -EINVAL);
+#endif
+}
+
+static void test_codec_roundtrip(void)
+{
+	unsigned char page[PAGE], out[PAGE], back[PAGE];
+	const struct zpfs_codec *codec;
+	int level;
+	size_t len;
+
+	fill_text(page, 1);
+	codec = codec_of("none", &level);
+	ASSERT_TRUE(codec);
+	EXPECT_EQ(zpfs_codec_compress(codec, level, page, out, PAGE), 0);
+#if HAVE_LZ4
+	codec = codec_of("lz4", &level);
+	ASSERT_TRUE(codec);
+	len = zpfs_codec_compress(codec, level, page, out, PAGE);
+	ASSERT_TRUE(len > 0 && len < PAGE);
+	EXPECT_EQ(zpfs_codec_decompress(codec, out, len, back), 0);
+	EXPECT_TRUE(memcmp(page, back, PAGE) == 0);
+	/* too little room: "incompressible" */
+	EXPECT_EQ(zpfs_codec_compress(codec, level, page, out, len - 1), 0);
+	/* damaged input never decodes to a page */
+	EXPECT_EQ(zpfs_codec_decompress(codec, out, len - 1, back), -EIO);
+	EXPECT_EQ(zpfs_codec_decompress(codec, out, 0, back), -EIO);
+	memset(out, 0xff, 16);
+	EXPECT_EQ(zpfs_codec_decompress(codec, out, len, back), -EIO);
+#else
+	(void)len;
+	(void)back;
+#endif
+}
+
+static void test_bad_backend(void)
+{
+	const struct zpfs_codec *codec;
+	int level;
+
+	codec = codec_of("none", &level);
+	ASSERT_TRUE(codec);
+	errno = 0;
+	EXPECT_TRUE(zpfs_store_create("no-such-backend", codec, level,
+				      1 << 20) == NULL);
+	EXPECT_EQ(errno, ENODEV);
+}
+
+/* Zero and other same-filled pages: SAME, nothing allocated. */
+static void test_same(void)
+{
+	static const uint64_t words[] = {
+		0, 0xababababababababull, 0x0102030405060708ull, UINT64_MAX,
+	};
+	uint64_t start = zpool_page_count();
+	struct zpfs_store *st = store_new(DEFAULT_CODEC, 1 << 20);
+	unsigned char page[PAGE];
+	struct zpfs_slot slot;
+
+	ASSERT_TRUE(st);
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		for (size_t off = 0; off < PAGE; off += 8)
+			memcpy(page + off, &words[i], 8);
+		ASSERT_EQ(zpfs_store_put(st, page, &slot), 0);
+		EXPECT_EQ(slot.kind, ZPFS_SLOT_SAME);
+		EXPECT_TRUE(slot.val == words[i]);
+		EXPECT_EQ(zpfs_slot_bytes(&slot), 0);
+		EXPECT_TRUE(reads_back(st, &slot, page));
+		EXPECT_EQ(stats_of(st).same_pages, 1);
+		EXPECT_EQ(stats_of(st).stored_pages, 1);
+		EXPECT_EQ(stats_of(st).pool_pages, 0);
+		EXPECT_EQ(stats_of(st).mem_used, 0);
+		EXPECT_EQ(zpool_page_count(), start);
+		zpfs_store_drop(st, &slot);
+		EXPECT_EQ(slot.kind, ZPFS_SLOT_HOLE);
+		EXPECT_TRUE(store_empty(st));
+	}
+
+	/* equal bytes but one word off: not same-filled */
+	memset(page, 0, PAGE);
+	page[PAGE - 1] = 1;
+	ASSERT_EQ(zpfs_store_put(st, page, &slot), 0);
+	EXPECT_NE(slot.kind, ZPFS_SLOT_SAME);
+	EXPECT_TRUE(reads_back(st, &slot, page));
+	zpfs_store_drop(st, &slot);
+
+	/* a hole reads as zeros and drops as nothing */
+	memset(&slot, 0, sizeof(slot));
+	memset(page, 0, PAGE);
+	EXPECT_TRUE(reads_back(st, &slot, page));
+	zpfs_store_drop(st, &slot);
+	EXPECT_TRUE(store_empty(st));
+	zpfs_store_destroy(st);
+	EXPECT_EQ(zpool_page_count(), start);
+}
+
+/* Text: COMP, smaller than a page, round trip. */
+static void test_comp(void)
+{
+	uint64_t start = zpool_page_count();
+	struct zpfs_store *st = store_new(DEFAULT_CODEC, 1 << 20);
+	unsigned char page[PAGE];
+	struct zpfs_slot slot;
+	struct zpfs_store_stats s;
+
+	ASSERT_TRUE(st);
+	fill_text(page, 2);
+	ASSERT_EQ(zpfs_store_put(st, page, &slot), 0);
+#if HAVE_LZ4
+	printf("# text page: %u bytes\n", slot.len);
+	EXPECT_EQ(slot.kind, ZPFS_SLOT_COMP);
+	EXPECT_TRUE(slot.len > 0 && slot.len < PAGE * 3 / 4);
+	EXPECT_EQ(zpfs_slot_bytes(&slot), slot.len);
+	s = stats_of(st);
+	EXPECT_EQ(s.comp_pages, 1);
+	EXPECT_EQ(s.compr_bytes, slot.len);
+	EXPECT_EQ(s.pool_pages, 1);
+	EXPECT_EQ(s.mem_used, PAGE);
+#else
+	EXPECT_EQ(slot.kind, ZPFS_SLOT_RAW);
+	(void)s;
+#endif
+	EXPECT_TRUE(reads_back(st, &slot, page));
+	zpfs_store_drop(st, &slot);
+	EXPECT_EQ(slot.kind, ZPFS_SLOT_HOLE);
+	EXPECT_TRUE(store_empty(st));
+	zpfs_store_destroy(st);
+	EXPECT_EQ(zpool_page_count(), start);
+}
+
+/* Random bytes and barely compressible pages: RAW. */
+static void test_raw(void)
+{
+	uint64_t start = zpool_page_count();
+	struct zpfs_store *st = store_new(DEFAULT_CODEC, 1 << 20);
+	unsigned char page[PAGE];
+	struct zpfs_slot slot, half;
+	struct zpfs_store_stats s;
+
+	ASSERT_TRUE(st);
+	fill_random(page, 3);
+	ASSERT_EQ(zpfs_store_put(st, page, &slot), 0);
+	EXPECT_EQ(slot.kind, ZPFS_SLOT_RAW);
+	EXPECT_EQ(zpfs_slot_bytes(&slot), PAGE);
+	s = stats_of(st);
+	EXPECT_EQ(s.raw_pages, 1);
+	EXPECT_EQ(s.compr_bytes, PAGE);
+	EXPECT_EQ(s.pool_pages, 0);
+	EXPECT_EQ(s.mem_used, PAGE);
+	EXPECT_EQ(zpool_page_count(), start + 1);
+	EXPECT_TRUE(reads_back(st, &slot, page));
+
+	/* 1/16 of zeros saves less than the threshold: still raw */
+	memset(page, 0, PAGE / 16);
+	ASSERT_EQ(zpfs_store_put(st, page, &half), 0);
+	EXPECT_EQ(half.kind, ZPFS_SLOT_RAW);
+	EXPECT_TRUE(reads_back(st, &half, page));
+	zpfs_store_drop(st, &half);
+
+	/* half zeros: worth compressing */
+	memset(page, 0, PAGE / 2);
+	ASSERT_EQ(zpfs_store_put(st, page, &half), 0);
+	EXPECT_EQ(half.kind, HAVE_LZ4 ? ZPFS_SLOT_COMP : ZPFS_SLOT_RAW);
+	EXPECT_TRUE(reads_back(st, &half, page));
+	zpfs_store_drop(st, &half);
+
+	zpfs_store_drop(st, &slot);
+	EXPECT_TRUE(store_empty(st));
+	zpfs_store_destroy(st);
+	EXPECT_EQ(zpool_page_count(), start);
+}
+
+/* dup of each kind: a copy that outlives its source. */
+static void test_dup(void)
+{
+	uint64_t start = zpool_page_count();
+	struct zpfs_store *st = store_new(DEFAULT_CODEC, 1 << 20);
+	unsigned char pages[4][PAGE];
+	struct zpfs_slot src, dst;
+
+	ASSERT_TRUE(st);
+	memset(pages[0], 0, PAGE);		/* hole */
+	memset(pages[1], 0x11, PAGE);		/* SAME */
+	fill_text(pages[2], 4);			/* COMP */
+	fill_random(pages[3], 5);		/* RAW */
+	for (int k = 0; k < 4; k++) {
+		memset(&src, 0, sizeof(src));
+		if (k)
+			ASSERT_EQ(zpfs_store_put(st, pages[k], &src), 0);
+		memset(&dst, 0xee, sizeof(dst));
+		ASSERT_EQ(zpfs_store_dup(st, &src, &dst), 0);
+		EXPECT_EQ(dst.kind, src.kind);
+		EXPECT_EQ(dst.len, src.len);
+		if (src.kind == ZPFS_SLOT_COMP || src.kind == ZPFS_SLOT_RAW)
+			EXPECT_TRUE(dst.val != src.val);
+		EXPECT_EQ(stats_of(st).stored_pages, k ? 2 : 0);
+		zpfs_store_drop(st, &src);
+		EXPECT_TRUE(reads_back(st, &dst, pages[k]));
+		zpfs_store_drop(st, &dst);
+		EXPECT_TRUE(store_empty(st));
+	}
+	zpfs_store_destroy(st);
+	EXPECT_EQ(zpool_page_count(), start);
+}
+
+/* The memory limit: -ENOSPC, nothing lost, a full store still works. */
+static void test_limit(void)
+{
+	const uint64_t limit = 64 * PAGE;
+	const int max = 1000;
+	uint64_t start = zpool_page_count();
+	struct zpfs_store *st = store_new(DEFAULT_CODEC, limit);
+	unsigned char (*pages)[PAGE] = calloc((size_t)max, PAGE);
+	struct zpfs_slot *slots = calloc((size_t)max, sizeof(*slots));
+	struct zpfs_store_stats s;
+	struct zpfs_slot slot;
+	int n, ret = 0;
+
+	ASSERT_TRUE(st && pages && slots);
+	for (n = 0; n < max; n++) {
+		if (n % 3 == 2)
+			fill_random(pages[n], (uint64_t)n);
+		else
+			fill_text(pages[n], (uint64_t)n + 100);
+		ret = zpfs_store_put(st, pages[n], &slots[n]);
+		if (ret)
+			break;
+	}
+	printf("# limit of 64 pages: %d pages stored\n", n);
+	EXPECT_EQ(ret, -ENOSPC);
+	EXPECT_TRUE(n >= 40 && n < max);
+	EXPECT_EQ(slots[n].kind, ZPFS_SLOT_HOLE);
+	s = stats_of(st);
+	EXPECT_EQ(s.nospc, 1);
+	EXPECT_LE(s.mem_used, limit);
+	EXPECT_TRUE(s.mem_used + PAGE > limit);
+	EXPECT_EQ(s.stored_pages, n);
+
+	/* still full; a same-filled page costs nothing and goes in */
+	fill_random(pages[n], 7777);
+	memset(&slot, 0xcc, sizeof(slot));
+	EXPECT_EQ(zpfs_store_put(st, pages[n], &slot), -ENOSPC);
+	EXPECT_EQ(slot.kind, 0xcccccccc);
+	memset(pages[n], 0x42, PAGE);
+	EXPECT_EQ(zpfs_store_put(st, pages[n], &slots[n]), 0);
+	EXPECT_EQ(slots[n].kind, ZPFS_SLOT_SAME);
+	n++;
+	/* a dup that needs room is refused as well */
+	memset(&slot, 0xcc, sizeof(slot));
+	EXPECT_EQ(zpfs_store_dup(st, &slots[0], &slot), -ENOSPC);
+	EXPECT_EQ(zpfs_store_dup(st, &slots[2], &slot), -ENOSPC);
+	EXPECT_EQ(slot.kind, 0xcccccccc);
+	EXPECT_EQ(zpfs_store_meta_charge(st, PAGE), -ENOSPC);
+	EXPECT_EQ(stats_of(st).nospc, 5);
+
+	for (int i = 0; i < n; i++)
+		if (!reads_back(st, &slots[i], pages[i]))
+			TAP_FAIL("page %d does not read back", i);
+
+	/* room again after a drop; metadata is charged against the limit */
+	zpfs_store_drop(st, &slots[2]);
+	EXPECT_EQ(zpfs_store_meta_charge(st, 100), 0);
+	EXPECT_EQ(stats_of(st).meta_bytes, 100);
+	zpfs_store_meta_uncharge(st, 100);
+
+	for (int i = 0; i < n; i++)
+		zpfs_store_drop(st, &slots[i]);
+	s = stats_of(st);
+	EXPECT_EQ(s.pool_pages, 0);
+	EXPECT_EQ(s.compr_bytes, 0);
+	EXPECT_EQ(s.stored_pages, 0);
+	EXPECT_EQ(s.mem_used, 0);
+	EXPECT_EQ(zpool_page_count(), start);
+	zpfs_store_destroy(st);
+	EXPECT_EQ(zpool_page_count(), start);
+	free(pages);
+	free(slots);
+}
+
+/* Metadata alone against the limit. */
+static void test_meta(void)
+{
+	struct zpfs_store *st = store_new("none", 10000);
+
+	ASSERT_TRUE(st);
+	EXPECT_EQ(zpfs_store_meta_charge(st, 6000), 0);
+	EXPECT_EQ(zpfs_store_meta_charge(st, 4000), 0);
+	EXPECT_EQ(zpfs_store_meta_charge(st, 1), -ENOSPC);
+	EXPECT_EQ(stats_of(st).meta_bytes, 10000);
+	EXPECT_EQ(stats_of(st).mem_used, 10000);
+	EXPECT_EQ(stats_of(st).mem_limit, 10000);
+	EXPECT_EQ(stats_of(st).nospc, 1);
+	zpfs_store_meta_uncharge(st, 10000);
+	EXPECT_TRUE(store_empty(st));
+	EXPECT_STREQ(zpfs_store_backend(st), "zbud");
+	zpfs_store_destroy(st);
+}
+
+/* Allocation failures: -ENOMEM, slot untouched, nothing leaked. */
+static void test_enomem(void)
+{
+	uint64_t start = zpool_page_count();
+	struct zpfs_store *st = store_new(DEFAULT_CODEC, 1 << 30);
+	unsigned char text[PAGE], rnd[PAGE];
+	struct zpfs_slot slot, keep_comp, keep_raw, copy;
+
+	ASSERT_TRUE(st);
+	fill_text(text, 8);
+	fill_random(rnd, 9);
+
+	zpool_page_fail_after(0);
+	memset(&slot, 0xcc, sizeof(slot));
+	EXPECT_EQ(zpfs_store_put(st, text, &slot), -ENOMEM);
+	EXPECT_EQ(zpfs_store_put(st, rnd, &slot), -ENOMEM);
+	EXPECT_EQ(slot.kind, 0xcccccccc);
+	EXPECT_EQ(slot.val, 0xccccccccccccccccull);
+	EXPECT_EQ(zpool_page_count(), start);
+	EXPECT_TRUE(store_empty(st));
+	/* same-filled pages need no memory */
+	memset(text, 0, PAGE);
+	EXPECT_EQ(zpfs_store_put(st, text, &slot), 0);
+	EXPECT_EQ(slot.kind, ZPFS_SLOT_SAME);
+	zpfs_store_drop(st, &slot);
+	zpool_page_fail_after(-1);
+
+	/* dups that need a page fail the same way */
+	fill_text(text, 10);
+	ASSERT_EQ(zpfs_store_put(st, text, &keep_comp), 0);
+	ASSERT_EQ(zpfs_store_put(st, rnd, &keep_raw), 0);
+	zpool_page_fail_after(0);
+	memset(&copy, 0xcc, sizeof(copy));
+	EXPECT_EQ(zpfs_store_dup(st, &keep_raw, &copy), -ENOMEM);
+	EXPECT_EQ(copy.kind, 0xcccccccc);
+#if HAVE_LZ4
+	{
+		/* the first dup fills the free half of keep_comp's page */
+		struct zpfs_slot buddy;
+		int ret = zpfs_store_dup(st, &keep_comp, &buddy);
+
+		if (ret == 0) {
+			EXPECT_EQ(zpfs_store_dup(st, &keep_comp, &copy),
+				  -ENOMEM);
+			zpfs_store_drop(st, &buddy);
+		} else {
+			EXPECT_EQ(ret, -ENOMEM);
+		}
+		EXPECT_EQ(copy.kind, 0xcccccccc);
+	}
+#endif
+	zpool_page_fail_after(-1);
+	EXPECT_TRUE(reads_back(st, &keep_comp, text));
+	EXPECT_TRUE(reads_back(st, &keep_raw, rnd));
+	zpfs_store_drop(st, &keep_comp);
+	zpfs_store_drop(st, &keep_raw);
+	EXPECT_TRUE(store_empty(st));
+	zpfs_store_destroy(st);
+	EXPECT_EQ(zpool_page_count(), start);
+}
+
+/* A damaged object reads as -EIO. */
+static void test_corrupt(void)
+{
+#if HAVE_LZ4
+	struct zpfs_store *st = store_new("lz4", 1 << 20);
+	unsigned char page[PAGE], buf[PAGE];
+	struct zpfs_slot slot, bad;
+
+	ASSERT_TRUE(st);
+	fill_text(page, 11);
+	ASSERT_EQ(zpfs_store_put(st, page, &slot), 0);
+	ASSERT_EQ(slot.kind, ZPFS_SLOT_COMP);
+	bad = slot;
+	bad.len = slot.len / 2;
+	EXPECT_EQ(zpfs_store_read(st, &bad, buf, 0, PAGE), -EIO);
+	EXPECT_EQ(zpfs_store_read(st, &bad, buf, 10, 10), -EIO);
+	bad.kind = 77;
+	EXPECT_EQ(zpfs_store_read(st, &bad, buf, 0, PAGE), -EIO);
+	EXPECT_TRUE(reads_back(st, &slot, page));
+	zpfs_store_drop(st, &slot);
+	zpfs_store_destroy(st);
+#endif
+}
+
+/* lz4hc at several levels, and none. */
+static void test_codecs(void)
+{
+	static const char *const specs[] = {
+#if HAVE_LZ4
+		"lz4hc", "lz4hc:1", "lz4hc:12",
+#endif
+		"none",
+	};
+	uint64_t start = zpool_page_count();
+	unsigned char page[PAGE], rnd[PAGE];
+	struct zpfs_slot slot, raw;
+	uint32_t lz4_len = PAGE;
+	struct zpfs_store *st;
+	const struct zpfs_codec *codec;
+	int level;
+
+	fill_text(page, 12);
+	fill_random(rnd, 13);
+#if HAVE_LZ4
+	st = store_new("lz4", 1 << 20);
+	ASSERT_TRUE(st);
+	ASSERT_EQ(zpfs_store_put(st, page, &slot), 0);
+	lz4_len = slot.len;
+	zpfs_store_drop(st, &slot);
+	zpfs_store_destroy(st);
+#endif
+	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		st = store_new(specs[i], 1 << 20);
+		ASSERT_TRUE(st);
+		codec = zpfs_store_codec(st, &level);
+		EXPECT_TRUE(strncmp(specs[i], zpfs_codec_name(codec),
+				    strlen(zpfs_codec_name(codec))) == 0);
+		ASSERT_EQ(zpfs_store_put(st, page, &slot), 0);
+		if (strcmp(specs[i], "none") == 0) {
+			EXPECT_EQ(slot.kind, ZPFS_SLOT_RAW);
+		} else {
+			printf("# %s (level %d): %u bytes, lz4 %u\n",
+			       specs[i], level, slot.len, lz4_len);
+			EXPECT_EQ(slot.kind, ZPFS_SLOT_COMP);
+			EXPECT_LE(slot.len, lz4_len);
+		}
+		EXPECT_TRUE(reads_back(st, &slot, page));
+		ASSERT_EQ(zpfs_store_put(st, rnd, &raw), 0);
+		EXPECT_EQ(raw.kind, ZPFS_SLOT_RAW);
+		EXPECT_TRUE(reads_back(st, &raw, rnd));
+		zpfs_store_drop(st, &slot);
+		zpfs_store_drop(st, &raw);
+		EXPECT_TRUE(store_empty(st));
+		zpfs_store_destroy(st);
+	}
+	EXPECT_EQ(zpool_page_count(), start);
+}
+
+/* Several threads put, read and drop their own slots in one store. */
+#define NR_THREADS	4
+#define THREAD_SLOTS	64
+#define THREAD_OPS	20000
+
+struct worker {
+	pthread_t tid;
+	struct zpfs_store *st;
+	uint64_t seed;
+	int failed;
+};
+
+static void make_page(unsigned char *page, uint64_t id)
+{
+	switch (id % 4) {
+	case 0:
+		memset(page, (int)(id & 0xff), PAGE);
+		break;
+	case 1:
+		fill_random(page, id);
+		break;
+	default:
+		fill_text(page, id);
+		break;
+	}
+}
+
+static void *worker_fn(void *arg)
+{
+	struct worker *w = arg;
+	struct zpfs_slot slots[THREAD_SLOTS] = { { 0 } };
+	uint64_t ids[THREAD_SLOTS] = { 0 };
+	unsigned char page[PAGE], want[PAGE];
+	uint64_t rng = w->seed | 1;
+
+	for (int op = 0; op < THREAD_OPS && !w->failed; op++) {
+		unsigned int i = (unsigned int)(tap_rand(&rng) % THREAD_SLOTS);
+		struct zpfs_slot fresh;
+
+		switch (tap_rand(&rng) % 3) {
+		case 0: {	/* replace, as a write does */
+			uint64_t id = tap_rand(&rng) >> 8;
+
+			make_page(page, id);
+			if (zpfs_store_put(w->st, page, &fresh)) {
+				w->failed = 1;
+				break;
+			}
+			zpfs_store_drop(w->st, &slots[i]);
+			slots[i] = fresh;
+			ids[i] = id;
+			break;
+		}
+		case 1: {	/* read, check */
+			size_t off = tap_rand(&rng) % PAGE;
+			size_t len = tap_rand(&rng) % (PAGE - off + 1);
+
+			if (slots[i].kind == ZPFS_SLOT_HOLE)
+				memset(want, 0, PAGE);
+			else
+				make_page(want, ids[i]);
+			if (zpfs_store_read(w->st, &slots[i], page, off, len) ||
+			    memcmp(page, want + off, len))
+				w->failed = 1;
+			break;
+		}
+		default:
+			zpfs_store_drop(w->st, &slots[i]);
+			break;
+		}
+	}
+	for (int i = 0; i < THREAD_SLOTS; i++)
+		zpfs_store_drop(w->st, &slots[i]);
+	return NULL;
+}
+
+static void test_threads(void)
+{
+	uint64_t seed = tap_seed("test_threads");
+	uint64_t start = zpool_page_count();
+	struct zpfs_store *st = store_new(DEFAULT_CODEC, 1ull << 32);
+	struct worker w[NR_THREADS];
+
+	ASSERT_TRUE(st);
+	for (int i = 0; i < NR_THREADS; i++) {
+		w[i].st = st;
+		w[i].seed = seed + (uint64_t)i * 7919;
+		w[i].failed = 0;
+		ASSERT_EQ(pthread_create(&w[i].tid, NULL, worker_fn, &w[i]), 0);
+	}
+	for (int i = 0; i < NR_THREADS; i++) {
+		pthread_join(w[i].tid, NULL);
+		if (w[i].failed)
+			TAP_FAIL("thread %d saw wrong data", i);
+	}
+	EXPECT_TRUE(store_empty(st));
+	zpfs_store_destroy(st);
+	EXPECT_EQ(zpool_page_count(), start);
+}
+
+#if HAVE_LZ4
+/* lz4hc from threads that come and go: each frees its state on exit. */
+static void *hc_fn(void *arg)
+{
+	struct zpfs_store *st = arg;
+	unsigned char page[PAGE];
+	struct zpfs_slot slot;
+	void *ret = NULL;
+
+	fill_text(page, 14);
+	if (zpfs_store_put(st, page, &slot) || !reads_back(st, &slot, page))
+		ret = st;
+	zpfs_store_drop(st, &slot);
+	return ret;
+}
+
+static void test_hc_threads(void)
+{
+	struct zpfs_store *st = store_new("lz4hc:4", 1 << 20);
+
+	ASSERT_TRUE(st);
+	for (int i = 0; i < 8; i++) {
+		pthread_t tid;
+		void *ret;
+
+		ASSERT_EQ(pthread_create(&tid, NULL, hc_fn, st), 0);
+		pthread_join(tid, &ret);
+		EXPECT_TRUE(ret == NULL);
+	}
+	EXPECT_TRUE(store_empty(st));
+	zpfs_store_destroy(st);
+}
+#else
+static void test_hc_threads(void)
+{
+}
+#endif
+
+TAP_MAIN(TAP_TEST(test_codec_find),
+	 TAP_TEST(test_codec_roundtrip),
+	 TAP_TEST(test_bad_backend),
+	 TAP_TEST(test_same),
+	 TAP_TEST(test_comp),
+	 TAP_TEST(test_raw),
+	 TAP_TEST(test_dup),
+	 TAP_TEST(test_limit),
+	 TAP_TEST(test_meta),
+	 TAP_TEST(test_enomem),
+	 TAP_TEST(test_corrupt),
+	 TAP_TEST(test_codecs),
+	 TAP_TEST(test_threads),
+	 TAP_TEST(test_hc_threads))
