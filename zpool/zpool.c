@@ -464,3 +464,31 @@ uint64_t zpool_get_total_pages(struct zpool *zpool)
 {
 	return zpool->driver->total_pages(zpool->pool);
 }
+
+/**
+ * zpool_compact() - move objects out of sparse pages and free those pages
+ * @zpool: the pool
+ *
+ * Return: the number of pages freed; 0 when the back end cannot compact.
+ */
+unsigned long zpool_compact(struct zpool *zpool)
+{
+	if (!zpool->driver->compact)
+		return 0;
+	return zpool->driver->compact(zpool->pool);
+}
+
+/**
+ * zpool_get_stats() - the back end's own figures
+ * @zpool: the pool
+ * @emit: called once per figure
+ * @arg: passed to @emit
+ *
+ * Emits "pages" first, then what the back end reports. Can't fail.
+ */
+void zpool_get_stats(struct zpool *zpool, zpool_stats_emit_t emit, void *arg)
+{
+	emit(arg, "pages", zpool_get_total_pages(zpool));
+	if (zpool->driver->stats)
+		zpool->driver->stats(zpool->pool, emit, arg);
+}

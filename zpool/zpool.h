@@ -43,6 +43,10 @@ enum zpool_mapmode {
 
 struct zpool;
 
+/* Receives one figure of a back end's statistics: see zpool_get_stats(). */
+typedef void (*zpool_stats_emit_t)(void *arg, const char *key,
+				   uint64_t value);
+
 /**
  * struct zpool_driver - a back end
  * @type:	name used to create pools of this kind, e.g. "zbud"
@@ -54,6 +58,11 @@ struct zpool;
  * @map:	address of a handle's object, valid until @unmap
  * @unmap:	end a mapping
  * @total_pages: pages the pool holds, including its own metadata
+ * @compact:	optional: move objects out of sparse pages and free those
+ *		pages; returns the number of pages freed
+ * @stats:	optional: report the back end's own figures, one
+ *		@emit(@arg, key, value) call per figure (keys are short
+ *		lower-case words such as "objects" or "class_64_objects")
  *
  * The fields after @total_pages belong to zpool.c and are set by
  * zpool_register_driver(); a driver leaves them zero.
@@ -68,6 +77,8 @@ struct zpool_driver {
 	void *(*map)(void *pool, unsigned long handle, enum zpool_mapmode mm);
 	void (*unmap)(void *pool, unsigned long handle);
 	uint64_t (*total_pages)(void *pool);
+	unsigned long (*compact)(void *pool);
+	void (*stats)(void *pool, zpool_stats_emit_t emit, void *arg);
 
 	/* zpool.c's own; protected by the registry lock */
 	int refcount;			/* pools using this driver */
@@ -179,5 +190,25 @@ void zpool_unmap_handle(struct zpool *zpool, unsigned long handle);
  * @zpool: the pool
  */
 uint64_t zpool_get_total_pages(struct zpool *zpool);
+
+/**
+ * zpool_compact() - move objects out of sparse pages and free those pages
+ * @zpool: the pool
+ *
+ * Handles stay valid. Return: the number of pages freed; 0 when the back end
+ * cannot compact.
+ */
+unsigned long zpool_compact(struct zpool *zpool);
+
+/**
+ * zpool_get_stats() - the back end's own figures
+ * @zpool: the pool
+ * @emit: called once per figure with @arg, a key and a value
+ * @arg: passed to @emit
+ *
+ * Always emits "pages" (zpool_get_total_pages()) first, then whatever the
+ * back end reports. Must not be called from @emit. Can't fail.
+ */
+void zpool_get_stats(struct zpool *zpool, zpool_stats_emit_t emit, void *arg);
 
 #endif /* ZPOOLFS_ZPOOL_H */
