@@ -21,8 +21,19 @@
  * end the exit status is 1 when the pool's pages differ from the best-fit
  * count.
  *
+ * With --all (or a comma-separated list for --backend), every back end
+ * available runs the same stream, and a table compares them: the churn
+ * rate, the pool's bytes (its pages, metadata included) divided by the
+ * bytes of the live objects at the end of the churn, and the same ratio
+ * after --free-pct percent of the objects are freed at random and after
+ * zpool_compact() then runs (with its time).
+ *
+ * Times are the CPU time of the process (the benchmark is single
+ * threaded), so that other load on the machine does not count.
+ *
  *   zpool-bench -b zbud -n 2000000 -w 10000 -s 1 -S 3968
  *   zpool-bench -b zbud -f tests/bench/linux-6.1-lz4-sizes.txt
+ *   zpool-bench --all -f tests/bench/linux-6.1-lz4-sizes.txt -w 65536
  */
 #include "config.h"
 
@@ -46,10 +57,13 @@ struct bench {
 	unsigned long min, max, limit;
 	uint64_t seed;
 	unsigned int repeat;
+	unsigned int free_pct;	/* --all: objects freed before compacting */
 	bool touch;
+	bool all;
 
 	uint32_t *sizes;	/* ws + ops */
 	uint32_t *victims;	/* ops */
+	bool *freed;		/* ws: freed after the churn (--all) */
 	unsigned long file_sizes, dropped;
 };
 
@@ -57,6 +71,9 @@ struct bench {
 struct result {
 	double churn_s;
 	uint64_t pages;
+	uint64_t freed_pages;	/* after the frees of --all */
+	uint64_t compact_pages;	/* after zpool_compact() */
+	double compact_s;
 };
 
 static void usage(FILE *out, const char *prog)
@@ -82,6 +99,11 @@ static void usage(FILE *out, const char *prog)
 "  -r, --seed=N            random seed (default: 1)\n"
 "  -R, --repeat=N          runs of each allocator, best counts (default: 3)\n"
 "  -t, --touch             write whole objects, not just 8 bytes at each end\n"
+"  -a, --all               run every back end available (zbud, z3fold,\n"
+"                          zsmalloc) on the stream and print a table; also\n"
+"                          when TYPE is a comma-separated list\n"
+"  -F, --free-pct=N        with --all: then free N %% of the objects at\n"
+"                          random and compact the pool (default: 50)\n"
 "  -h, --help              this text\n", prog);
 }
 
@@ -109,7 +131,7 @@ static double now(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
@@ -183,7 +205,8 @@ static int make_stream(struct bench *b)
 	}
 	b->sizes = malloc(total * sizeof(*b->sizes));
 	b->victims = malloc((b->ops ? b->ops : 1) * sizeof(*b->victims));
-	if (!b->sizes || !b->victims) {
+	b->freed = malloc(b->ws * sizeof(*b->freed));
+	if (!b->sizes || !b->victims || !b->freed) {
 		free(file);
 		return -ENOMEM;
 	}
@@ -193,8 +216,36 @@ static int make_stream(struct bench *b)
 						(b->max - b->min + 1));
 	for (unsigned long i = 0; i < b->ops; i++)
 		b->victims[i] = (uint32_t)(splitmix64(&rng) % b->ws);
+	for (unsigned long i = 0; i < b->ws; i++)
+		b->freed[i] = splitmix64(&rng) % 100 < b->free_pct;
 	free(file);
 	return 0;
+}
+
+/* Bytes of the live objects at the end of the churn, and of those kept. */
+static void live_bytes_after(const struct bench *b, uint64_t *live,
+			     uint64_t *kept)
+{
+	uint32_t *size = malloc(b->ws * sizeof(*size));
+
+	*live = *kept = 0;
+	if (!size)
+		return;
+	memcpy(size, b->sizes, b->ws * sizeof(*size));
+	for (unsigned long i = 0; i < b->ops; i++)
+		size[b->victims[i]] = b->sizes[b->ws + i];
+	for (unsigned long i = 0; i < b->ws; i++) {
+		*live += size[i];
+		if (!b->freed[i])
+			*kept += size[i];
+	}
+	free(size);
+}
+
+/* Pool bytes over object bytes. */
+static double ratio(uint64_t pages, uint64_t bytes)
+{
+	return bytes ? (double)pages * 4096 / (double)bytes : 0.0;
 }
 
 static void touch(void *obj, size_t size, bool whole, uint64_t v)
@@ -343,15 +394,18 @@ out_free:
 	return ret;
 }
 
-/* One run through the zpool API. Return: 0 or -errno. */
-static int run_zpool(const struct bench *b, unsigned long *h,
-		     struct result *res)
+/*
+ * One run of back end @type through the zpool API; with --all, then the
+ * frees and the compaction. Return: 0 or -errno.
+ */
+static int run_zpool(const struct bench *b, const char *type,
+		     unsigned long *h, struct result *res)
 {
-	struct zpool *pool = zpool_create_pool(b->backend, "bench", 0);
+	struct zpool *pool = zpool_create_pool(type, "bench", 0);
 	double t0, t1;
 	int ret = 0;
 
-	*res = (struct result){ 0, 0 };
+	*res = (struct result){ 0, 0, 0, 0, 0 };
 	if (!pool)
 		return -errno;
 	for (unsigned long i = 0; i < b->ws; i++) {
@@ -379,11 +433,25 @@ static int run_zpool(const struct bench *b, unsigned long *h,
 	t1 = now();
 	res->churn_s = t1 - t0;
 	res->pages = zpool_get_total_pages(pool);
+	if (b->all) {
+		for (unsigned long i = 0; i < b->ws; i++) {
+			if (!b->freed[i])
+				continue;
+			zpool_free(pool, h[i]);
+			h[i] = 0;
+		}
+		res->freed_pages = zpool_get_total_pages(pool);
+		t0 = now();
+		zpool_compact(pool);
+		res->compact_s = now() - t0;
+		res->compact_pages = zpool_get_total_pages(pool);
+	}
 out_destroy:
 	/* frees whatever was allocated: destroy gives every page back */
 	if (!ret)
 		for (unsigned long i = 0; i < b->ws; i++)
-			zpool_free(pool, h[i]);
+			if (h[i])
+				zpool_free(pool, h[i]);
 	zpool_destroy_pool(pool);
 	return ret;
 }
@@ -394,7 +462,7 @@ static int run_malloc(const struct bench *b, void **p, struct result *res)
 	double t0, t1;
 	int ret = 0;
 
-	*res = (struct result){ 0, 0 };
+	*res = (struct result){ 0, 0, 0, 0, 0 };
 	memset(p, 0, b->ws * sizeof(*p));
 	for (unsigned long i = 0; i < b->ws; i++) {
 		p[i] = malloc(b->sizes[i]);
@@ -437,15 +505,17 @@ static int parse_args(struct bench *b, int argc, char **argv)
 		{ "seed", required_argument, NULL, 'r' },
 		{ "repeat", required_argument, NULL, 'R' },
 		{ "touch", no_argument, NULL, 't' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "free-pct", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long v = 0;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "b:n:w:s:S:f:M:r:R:th", longopts,
-				NULL)) != -1) {
-		if (strchr("nwsSMrR", c) && parse_ulong(optarg, &v)) {
+	while ((c = getopt_long(argc, argv, "b:n:w:s:S:f:M:r:R:taF:h",
+				longopts, NULL)) != -1) {
+		if (strchr("nwsSMrRF", c) && parse_ulong(optarg, &v)) {
 			fprintf(stderr, "zpool-bench: -%c: not a number: %s\n",
 				c, optarg);
 			return 2;
@@ -481,6 +551,12 @@ static int parse_args(struct bench *b, int argc, char **argv)
 		case 't':
 			b->touch = true;
 			break;
+		case 'a':
+			b->all = true;
+			break;
+		case 'F':
+			b->free_pct = (unsigned int)(v > 100 ? 100 : v);
+			break;
 		case 'h':
 			usage(stdout, argv[0]);
 			return 0;
@@ -500,7 +576,84 @@ static int parse_args(struct bench *b, int argc, char **argv)
 			"set and a repeat count of at least 1\n");
 		return 2;
 	}
+	if (strchr(b->backend, ','))
+		b->all = true;
 	return -1;
+}
+
+/*
+ * --all: every back end of the list on the same stream, one line each,
+ * after a line for malloc(). Return: the exit status.
+ */
+static int run_all(struct bench *b, unsigned long *h, void **p,
+		   const char *stream)
+{
+	static const char all[] = "zbud,z3fold,zsmalloc";
+	char *list = strdup(strchr(b->backend, ',') ? b->backend : all);
+	struct result best_m = { .churn_s = 1e300 };
+	uint64_t live, kept;
+	char *type, *save;
+	double mrate;
+	int ret;
+
+	if (!list)
+		return 1;
+	live_bytes_after(b, &live, &kept);
+	for (unsigned int r = 0; r < b->repeat; r++) {
+		struct result m;
+
+		ret = run_malloc(b, p, &m);
+		if (ret) {
+			fprintf(stderr, "zpool-bench: malloc: %s\n",
+				strerror(-ret));
+			free(list);
+			return 1;
+		}
+		if (m.churn_s < best_m.churn_s)
+			best_m = m;
+	}
+	mrate = (double)b->ops / best_m.churn_s;
+	printf("%s, ws %lu, %lu pairs%s; live %" PRIu64 " bytes, %" PRIu64
+	       " kept after freeing %u %%\n", stream, b->ws, b->ops,
+	       b->touch ? ", touch" : "", live, kept, b->free_pct);
+	printf("%-9s %7s %8s  %9s %8s  %9s %8s  %9s %8s %8s\n", "backend",
+	       "Mpair/s", "xmalloc", "pages", "pool/obj", "freed:pg",
+	       "pool/obj", "compact", "pool/obj", "ms");
+	printf("%-9s %7.2f %8.2f\n", "malloc", mrate / 1e6, 1.0);
+	for (type = strtok_r(list, ",", &save); type;
+	     type = strtok_r(NULL, ",", &save)) {
+		struct result best = { .churn_s = 1e300 }, z;
+		double rate;
+
+		if (!zpool_has_pool(type)) {
+			printf("%-9s (not available)\n", type);
+			continue;
+		}
+		for (unsigned int r = 0; r < b->repeat; r++) {
+			ret = run_zpool(b, type, h, &z);
+			if (ret) {
+				fprintf(stderr, "zpool-bench: %s: %s\n", type,
+					strerror(-ret));
+				free(list);
+				return 1;
+			}
+			if (z.churn_s < best.churn_s)
+				best.churn_s = z.churn_s;
+			best.pages = z.pages;
+			best.freed_pages = z.freed_pages;
+			best.compact_pages = z.compact_pages;
+			best.compact_s = z.compact_s;
+		}
+		rate = (double)b->ops / best.churn_s;
+		printf("%-9s %7.2f %8.2f  %9" PRIu64 " %8.4f  %9" PRIu64
+		       " %8.4f  %9" PRIu64 " %8.4f %8.1f\n", type, rate / 1e6,
+		       rate / mrate, best.pages, ratio(best.pages, live),
+		       best.freed_pages, ratio(best.freed_pages, kept),
+		       best.compact_pages, ratio(best.compact_pages, kept),
+		       best.compact_s * 1e3);
+	}
+	free(list);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -508,8 +661,10 @@ int main(int argc, char **argv)
 	struct bench b = {
 		.backend = "zbud", .ops = 2000000, .ws = 10000, .min = 1,
 		.max = 3968, .limit = 3968, .seed = 1, .repeat = 3,
+		.free_pct = 50,
 	};
-	struct result best_z = { .churn_s = 1e300 }, best_m = { 1e300, 0 };
+	struct result best_z = { .churn_s = 1e300 };
+	struct result best_m = { .churn_s = 1e300 };
 	uint64_t live_bytes = 0;
 	unsigned long *h;
 	double zrate, mrate;
@@ -533,11 +688,21 @@ int main(int argc, char **argv)
 		fprintf(stderr, "zpool-bench: out of memory\n");
 		return 1;
 	}
+	if (b.file)
+		snprintf(stream, sizeof(stream), "file %s (%lu sizes, %lu "
+			 "dropped)", b.file, b.file_sizes, b.dropped);
+	else
+		snprintf(stream, sizeof(stream), "uniform %lu..%lu", b.min,
+			 b.max);
+	if (b.all) {
+		ret = run_all(&b, h, p, stream);
+		goto out_free;
+	}
 
 	for (unsigned int r = 0; r < b.repeat; r++) {
 		struct result z, m;
 
-		ret = run_zpool(&b, h, &z);
+		ret = run_zpool(&b, b.backend, h, &z);
 		if (ret) {
 			fprintf(stderr, "zpool-bench: %s: %s\n", b.backend,
 				strerror(-ret));
@@ -555,12 +720,6 @@ int main(int argc, char **argv)
 			best_m = m;
 	}
 
-	if (b.file)
-		snprintf(stream, sizeof(stream), "file %s (%lu sizes, %lu "
-			 "dropped)", b.file, b.file_sizes, b.dropped);
-	else
-		snprintf(stream, sizeof(stream), "uniform %lu..%lu", b.min,
-			 b.max);
 	zrate = (double)b.ops / best_z.churn_s;
 	mrate = (double)b.ops / best_m.churn_s;
 	printf("%s: %s, ws %lu, %lu pairs%s: %.2f M pairs/s, malloc %.2f M "
@@ -570,11 +729,12 @@ int main(int argc, char **argv)
 	       zrate / 1e6, mrate / 1e6, zrate / mrate, best_z.pages, expect,
 	       live_bytes, best_z.pages ? 100.0 * (double)live_bytes /
 	       (double)(best_z.pages * 4096) : 0.0);
+	ret = !strcmp(b.backend, "zbud") && best_z.pages != (uint64_t)expect;
+out_free:
 	free(h);
 	free(p);
 	free(b.sizes);
 	free(b.victims);
-	if (!strcmp(b.backend, "zbud") && best_z.pages != (uint64_t)expect)
-		return 1;
-	return 0;
+	free(b.freed);
+	return ret;
 }
