@@ -145,6 +145,7 @@ struct zpfs_store_stats {
 	uint64_t mem_used;	/* (pool + raw pages) * PAGE_SIZE + meta */
 	uint64_t mem_limit;	/* size= */
 	uint64_t nospc;		/* writes refused for lack of room */
+	uint64_t compacted_pages; /* freed by zpfs_store_compact() */
 };
 
 /**
@@ -238,6 +239,31 @@ void zpfs_store_meta_uncharge(struct zpfs_store *st, size_t bytes);
 
 /** zpfs_store_get_stats() - the pool-wide figures. Lock-free reads. */
 void zpfs_store_get_stats(struct zpfs_store *st, struct zpfs_store_stats *out);
+
+/**
+ * zpfs_store_compact() - compact the zpool now
+ * @st: the store
+ *
+ * Moves objects out of sparse pages of the back end and frees those pages
+ * (zpool_compact()); data and slots stay valid. Safe while other threads
+ * read and write. Return: the pages freed (0 for a back end that cannot
+ * free pages by compaction). Can't fail.
+ */
+unsigned long zpfs_store_compact(struct zpfs_store *st);
+
+/**
+ * zpfs_store_pool_stats() - the zpool back end's own figures
+ * @st: the store
+ * @emit: called once per figure (zpool_get_stats(): "pages" first)
+ * @arg: passed to @emit
+ *
+ * @emit runs under back-end locks: it must not call into the store. Can't
+ * fail.
+ */
+void zpfs_store_pool_stats(struct zpfs_store *st,
+			   void (*emit)(void *arg, const char *key,
+					uint64_t value),
+			   void *arg);
 
 /** zpfs_store_backend() - the zpool type name. Can't fail. */
 const char *zpfs_store_backend(struct zpfs_store *st);
@@ -554,5 +580,23 @@ void zpfs_fs_destroy(struct zpfs_fs *fs);
  */
 int zpfs_stats_getxattr(struct zpfs_fs *fs, struct zpfs_inode *inode,
 			const char *name, char *buf, size_t size);
+
+/* The one statistics name that may be set: a control, on the root only. */
+#define ZPFS_XATTR_COMPACT	ZPFS_XATTR_PREFIX "compact"
+
+/**
+ * zpfs_stats_setxattr() - set a statistics attribute: the controls
+ * @fs: the mount
+ * @inode: the inode
+ * @name: full attribute name, starting with ZPFS_XATTR_PREFIX
+ * @value: the value (not NUL-terminated)
+ * @size: its length
+ *
+ * ZPFS_XATTR_COMPACT on the root with the value "1" (a trailing newline
+ * allowed) compacts the pool now. Every other name is read-only.
+ * Return: 0; -EPERM for any other name or inode; -EINVAL for another value.
+ */
+int zpfs_stats_setxattr(struct zpfs_fs *fs, struct zpfs_inode *inode,
+			const char *name, const char *value, size_t size);
 
 #endif /* ZPOOLFS_FS_I_H */

@@ -6,8 +6,9 @@
  * Anyone who can stat a file can read its figures with getxattr(2); no
  * privileges, no control file, no ioctl. xattr.c routes every name that
  * starts with "user.zpoolfs." here, keeps them out of listxattr(2) (so that
- * cp -a, rsync -X and tar --xattrs do not copy them) and refuses to set or
- * remove them (EPERM).
+ * cp -a, rsync -X and tar --xattrs do not copy them) and refuses to
+ * remove them (EPERM); a set goes to zpfs_stats_setxattr(), which refuses
+ * every name but the compaction control (EPERM).
  *
  * On the mount root, the pool-wide figures (zpfs_store_get_stats()):
  *
@@ -29,6 +30,28 @@
  *   user.zpoolfs.nospc		writes refused because the mount was full
  *   user.zpoolfs.inodes	inodes in use
  *   user.zpoolfs.max_inodes	nr_inodes=; 0 means no limit
+ *   user.zpoolfs.compacted_pages	pages freed by compaction asked for
+ *				through user.zpoolfs.compact (below)
+ *   user.zpoolfs.pool_stats	the back end's own figures
+ *				(zpool_get_stats()), one "key value" line
+ *				each, "pages" first: e.g. zsmalloc's
+ *				objects, zspages, pages_compacted,
+ *				class_<size>_objects ...; z3fold's
+ *				pages_1_object ...; zbud has only pages
+ *
+ * One control, also on the root only: setting user.zpoolfs.compact to "1"
+ * (setfattr -n user.zpoolfs.compact -v 1 MOUNT, or zpoolfs-stat
+ * --compact) compacts the pool at once (zpool_compact()): zsmalloc moves
+ * objects out of sparse pages and frees them; zbud frees nothing this way
+ * (its pages go back as soon as they empty) and z3fold compacts each page
+ * as it frees from it, so both return at once. Who may: the kernel checks
+ * setxattr(2) of a user.* name on the root as a write to it (the mount
+ * always has default_permissions), and the root's default mode 1777 is
+ * sticky, which leaves it to the root's owner and to root (CAP_FOWNER).
+ * A root made writable to others with mode= lets them compact too:
+ * harmless, compaction changes no data. Every other name, and every other
+ * value, is refused; nothing is stored, and the control is never listed
+ * nor readable (ENODATA).
  *
  * On every regular file, its own figures (read under its map_lock):
  *
@@ -53,12 +76,20 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fs/fs_i.h"
 
 /* Longest value: a 20-digit number, or a back end or compressor name. */
 #define STAT_VALUE_MAX	64
+
+/*
+ * The most user.zpoolfs.pool_stats may hold: the kernel's XATTR_SIZE_MAX.
+ * zsmalloc's figures, with three lines per size class in use, take at most
+ * about 256 * 3 * 28 bytes = 21 KiB.
+ */
+#define POOL_STATS_MAX	65536
 
 struct stat_figure {
 	const char *name;	/* without ZPFS_XATTR_PREFIX */
@@ -112,6 +143,7 @@ static int pool_figure(struct zpfs_fs *fs, const char *key, char *out,
 		{ "inodes", atomic_load_explicit(&fs->nr_inodes,
 						 memory_order_relaxed) },
 		{ "max_inodes", fs->cfg.max_inodes },
+		{ "compacted_pages", st.compacted_pages },
 	};
 
 	return format_figure(figs, sizeof(figs) / sizeof(figs[0]), key, out,
@@ -144,6 +176,69 @@ static int file_figure(struct zpfs_inode *inode, const char *key, char *out,
 			     cap);
 }
 
+/* The text of user.zpoolfs.pool_stats, built by emit_line(). */
+struct text {
+	char *buf;
+	size_t len;
+	size_t cap;
+	bool failed;	/* out of memory, or over POOL_STATS_MAX */
+};
+
+/* zpool_stats_emit_t: append "KEY VALUE\n". Runs under back-end locks:
+ * allocates, but calls nothing of the store. */
+static void emit_line(void *arg, const char *key, uint64_t value)
+{
+	struct text *t = arg;
+	char line[96];
+	int n;
+
+	if (t->failed)
+		return;
+	n = snprintf(line, sizeof(line), "%s %" PRIu64 "\n", key, value);
+	if (n < 0 || (size_t)n >= sizeof(line) ||
+	    t->len + (size_t)n > POOL_STATS_MAX) {
+		t->failed = true;
+		return;
+	}
+	if (t->len + (size_t)n > t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 1024;
+		char *buf;
+
+		while (cap < t->len + (size_t)n)
+			cap *= 2;
+		buf = realloc(t->buf, cap);
+		if (!buf) {
+			t->failed = true;
+			return;
+		}
+		t->buf = buf;
+		t->cap = cap;
+	}
+	memcpy(t->buf + t->len, line, (size_t)n);
+	t->len += (size_t)n;
+}
+
+/* user.zpoolfs.pool_stats into @buf (@size 0: the length only). */
+static int pool_stats(struct zpfs_fs *fs, char *buf, size_t size)
+{
+	struct text t = { NULL, 0, 0, false };
+	int ret;
+
+	zpfs_store_pool_stats(fs->store, emit_line, &t);
+	if (t.failed)
+		ret = -ENOMEM;
+	else if (size == 0)
+		ret = (int)t.len;
+	else if (size < t.len)
+		ret = -ERANGE;
+	else {
+		memcpy(buf, t.buf, t.len);
+		ret = (int)t.len;
+	}
+	free(t.buf);
+	return ret;
+}
+
 /**
  * zpfs_stats_getxattr() - the value of a statistics attribute
  * @fs: the mount
@@ -153,10 +248,11 @@ static int file_figure(struct zpfs_inode *inode, const char *key, char *out,
  * @size: room in @buf; 0 asks for the length only
  *
  * Takes @inode's map_lock as a reader for a regular file; no lock for the
- * root's figures. On error @buf is not written.
+ * root's figures. On error @buf is not written. user.zpoolfs.pool_stats is
+ * the one multi-line value ("key value" lines, each ending in a newline).
  *
  * Return: the value's length; -ENODATA for a name that does not exist on
- * this inode; -ERANGE when @size is too small.
+ * this inode; -ERANGE when @size is too small; -ENOMEM (pool_stats only).
  */
 int zpfs_stats_getxattr(struct zpfs_fs *fs, struct zpfs_inode *inode,
 			const char *name, char *buf, size_t size)
@@ -170,6 +266,8 @@ int zpfs_stats_getxattr(struct zpfs_fs *fs, struct zpfs_inode *inode,
 		return -ENODATA;
 	key = name + plen;
 
+	if (inode == fs->root && strcmp(key, "pool_stats") == 0)
+		return pool_stats(fs, buf, size);
 	if (inode == fs->root)
 		len = pool_figure(fs, key, value, sizeof(value));
 	else if (S_ISREG(inode->type))
@@ -188,4 +286,33 @@ int zpfs_stats_getxattr(struct zpfs_fs *fs, struct zpfs_inode *inode,
 		return -ERANGE;
 	memcpy(buf, value, len);
 	return len;
+}
+
+/**
+ * zpfs_stats_setxattr() - set a statistics attribute: the controls
+ * @fs: the mount
+ * @inode: the inode
+ * @name: full attribute name, starting with ZPFS_XATTR_PREFIX
+ * @value: the value (not NUL-terminated)
+ * @size: its length
+ *
+ * ZPFS_XATTR_COMPACT on the root with the value "1" (a trailing newline
+ * allowed) compacts the pool now, in the caller's thread, and adds the
+ * pages freed to user.zpoolfs.compacted_pages. Every other name is
+ * read-only. Takes no lock of the tree; the back end takes its own. Who
+ * may call it is the kernel's check (see the top of this file).
+ *
+ * Return: 0; -EPERM for any other name or inode; -EINVAL for another value.
+ */
+int zpfs_stats_setxattr(struct zpfs_fs *fs, struct zpfs_inode *inode,
+			const char *name, const char *value, size_t size)
+{
+	if (strcmp(name, ZPFS_XATTR_COMPACT) != 0 || inode != fs->root)
+		return -EPERM;
+	if (size && value[size - 1] == '\n')
+		size--;
+	if (size != 1 || value[0] != '1')
+		return -EINVAL;
+	zpfs_store_compact(fs->store);
+	return 0;
 }

@@ -3,7 +3,8 @@
  * zpoolfs_stat.c - zpoolfs-stat: the figures of zpoolfs mounts and files,
  * as a table a person reads at a glance (like zramctl) or as JSON.
  *
- *   zpoolfs-stat [--json] [--bytes] [MOUNTPOINT|FILE ...]
+ *   zpoolfs-stat [--json] [--bytes] [--pool] [MOUNTPOINT|FILE ...]
+ *   zpoolfs-stat --compact [MOUNTPOINT ...]
  *
  * The daemon publishes its figures as read-only extended attributes
  * (stats.c): the pool-wide ones on the mount root, each file's own on the
@@ -18,6 +19,14 @@
  *
  * Sizes are human-readable (B, K, M, G, T with one decimal, powers of
  * 1024) unless --bytes is given; JSON always carries plain numbers.
+ *
+ * The back end's own figures (user.zpoolfs.pool_stats, "key value" lines)
+ * are printed below the table with --pool, and are always in the JSON, as
+ * the object "pool" of each mount. --compact sets the one control,
+ * user.zpoolfs.compact, on each mount root and prints the pages that
+ * compaction freed (the growth of user.zpoolfs.compacted_pages); the
+ * daemon's kernel-side permission check applies (the root's owner, or
+ * root, on the default sticky root).
  */
 #include "config.h"
 
@@ -45,11 +54,11 @@
 static const char *const pool_keys[] = {
 	"logical_bytes", "compr_bytes", "mem_used", "mem_limit",
 	"same_pages", "comp_pages", "raw_pages", "pool_pages", "meta_bytes",
-	"nospc", "inodes", "max_inodes",
+	"nospc", "inodes", "max_inodes", "compacted_pages",
 };
 enum {
 	P_LOGICAL, P_COMPR, P_MEM, P_LIMIT, P_SAME, P_COMP, P_RAW, P_POOL,
-	P_META, P_NOSPC, P_INODES, P_MAX_INODES, NR_POOL_KEYS
+	P_META, P_NOSPC, P_INODES, P_MAX_INODES, P_COMPACTED, NR_POOL_KEYS
 };
 
 /* The numbers on a regular file, in --json order. */
@@ -72,6 +81,7 @@ struct record {
 	char backend[64];
 	char compressor[64];
 	uint64_t val[NR_POOL_KEYS];	/* NR_FILE_KEYS used for a file */
+	char *pool_stats;		/* "key value" lines, NULL: a file */
 };
 
 /* A table being built: every cell as text, widths found at the end. */
@@ -87,6 +97,7 @@ struct table {
 
 static bool opt_json;
 static bool opt_bytes;
+static bool opt_pool;
 
 /* ------------------------------------------------------------------------
  * Helpers
@@ -238,6 +249,38 @@ static int read_number(const char *path, const char *key, uint64_t *val)
 }
 
 /*
+ * Read an attribute of any length as a NUL-terminated string (caller
+ * frees *@out). The value may grow between asking for its length and
+ * reading it: try again then. Return: 0, or -errno.
+ */
+static int read_text(const char *path, const char *key, char **out)
+{
+	char name[96];
+	ssize_t n, got;
+	char *buf;
+	int tries;
+
+	snprintf(name, sizeof(name), XATTR_PREFIX "%s", key);
+	for (tries = 0; tries < 8; tries++) {
+		n = getxattr(path, name, NULL, 0);
+		if (n < 0)
+			return -errno;
+		/* room to spare for a few more lines */
+		buf = xmalloc((size_t)n + 4096 + 1);
+		got = getxattr(path, name, buf, (size_t)n + 4096);
+		if (got >= 0) {
+			buf[got] = '\0';
+			*out = buf;
+			return 0;
+		}
+		free(buf);
+		if (errno != ERANGE)
+			return -errno;
+	}
+	return -ERANGE;
+}
+
+/*
  * Fill @rec for @path: a mount root gets the pool figures, a regular file
  * its own. Prints the error. Return: 0, or -1.
  */
@@ -286,6 +329,8 @@ static int load_record(const char *path, struct record *rec)
 	}
 	for (i = 0; i < n && ret == 0; i++)
 		ret = read_number(path, keys[i], &rec->val[i]);
+	if (ret == 0 && rec->is_pool)
+		ret = read_text(path, "pool_stats", &rec->pool_stats);
 	if (ret) {
 		error_msg("%s: cannot read the figures: %s", path,
 			  strerror(-ret));
@@ -422,6 +467,60 @@ static void add_file_row(struct table *t, const struct record *rec)
 	table_add(t, row);
 }
 
+/*
+ * Next "key value" line of @text from *@pos: the key (up to @cap - 1
+ * characters) in @key, the number in *@val. Return: false at the end.
+ */
+static bool next_pool_line(const char *text, size_t *pos, char *key,
+			   size_t cap, uint64_t *val)
+{
+	const char *line, *sp, *nl;
+	char *end;
+
+	while (text[*pos]) {
+		line = text + *pos;
+		nl = strchr(line, '\n');
+		if (!nl)
+			nl = line + strlen(line);
+		*pos = (size_t)(nl - text) + (*nl ? 1 : 0);
+		sp = memchr(line, ' ', (size_t)(nl - line));
+		if (!sp || (size_t)(sp - line) >= cap)
+			continue;
+		memcpy(key, line, (size_t)(sp - line));
+		key[sp - line] = '\0';
+		*val = strtoull(sp + 1, &end, 10);
+		if (end == sp + 1 || end != nl)
+			continue;
+		return true;
+	}
+	return false;
+}
+
+/* --pool: every mount's back-end figures, one "key value" per line. */
+static void print_pool_stats(const struct record *recs, int n)
+{
+	char key[80];
+	uint64_t val;
+	size_t pos;
+	int i, w;
+
+	for (i = 0; i < n; i++) {
+		if (!recs[i].is_pool)
+			continue;
+		printf("\n%s: %s\n", recs[i].path, recs[i].backend);
+		w = 0;
+		pos = 0;
+		while (next_pool_line(recs[i].pool_stats, &pos, key,
+				      sizeof(key), &val))
+			if ((int)strlen(key) > w)
+				w = (int)strlen(key);
+		pos = 0;
+		while (next_pool_line(recs[i].pool_stats, &pos, key,
+				      sizeof(key), &val))
+			printf("  %-*s %" PRIu64 "\n", w, key, val);
+	}
+}
+
 static void print_tables(const struct record *recs, int n)
 {
 	static const char *const pool_heads[] = {
@@ -450,6 +549,8 @@ static void print_tables(const struct record *recs, int n)
 		putchar('\n');
 	if (files.rows)
 		table_print(&files);
+	if (opt_pool)
+		print_pool_stats(recs, n);
 }
 
 static void json_string(const char *s)
@@ -476,6 +577,24 @@ static void json_ratio(uint64_t num, uint64_t den)
 		printf("%.2f", (double)num / (double)den);
 }
 
+/* The back end's figures as the object "pool" of a mount. */
+static void json_pool(const char *text)
+{
+	const char *sep = "";
+	char key[80];
+	uint64_t val;
+	size_t pos = 0;
+
+	fputs(", \"pool\": {", stdout);
+	while (next_pool_line(text, &pos, key, sizeof(key), &val)) {
+		printf("%s", sep);
+		json_string(key);
+		printf(": %" PRIu64, val);
+		sep = ", ";
+	}
+	putchar('}');
+}
+
 static void print_json(const struct record *recs, int n)
 {
 	int i, k;
@@ -497,6 +616,7 @@ static void print_json(const struct record *recs, int n)
 				       r->val[k]);
 			fputs(", \"ratio\": ", stdout);
 			json_ratio(r->val[P_LOGICAL], r->val[P_MEM]);
+			json_pool(r->pool_stats);
 		} else {
 			fputs("\"file\": ", stdout);
 			json_string(r->path);
@@ -538,16 +658,57 @@ static void add_path(const char *path, void *arg)
 		l->n++;
 }
 
+/*
+ * --compact on one mount (loaded by load_record()): set the control, then
+ * print how much compacted_pages grew. Return: 0, or -1 with the error
+ * printed.
+ */
+static int compact_mount(const struct record *rec)
+{
+	uint64_t before = rec->val[P_COMPACTED], now;
+	char freed[32];
+	int ret;
+
+	if (!rec->is_pool) {
+		error_msg("%s: not a mount point; --compact takes mount points",
+			  rec->path);
+		return -1;
+	}
+	if (setxattr(rec->path, XATTR_PREFIX "compact", "1", 1, 0)) {
+		error_msg("%s: cannot compact: %s", rec->path,
+			  strerror(errno));
+		return -1;
+	}
+	ret = read_number(rec->path, "compacted_pages", &now);
+	if (ret) {
+		error_msg("%s: cannot read compacted_pages: %s", rec->path,
+			  strerror(-ret));
+		return -1;
+	}
+	now = now >= before ? now - before : 0;
+	fmt_size(freed, sizeof(freed), now * 4096);
+	printf("%s: %" PRIu64 " pages freed (%s)\n", rec->path, now, freed);
+	return 0;
+}
+
 static void usage(FILE *out)
 {
-	fputs("usage: zpoolfs-stat [--json] [--bytes] [MOUNTPOINT|FILE ...]\n"
+	fputs("usage: zpoolfs-stat [--json] [--bytes] [--pool] "
+	      "[MOUNTPOINT|FILE ...]\n"
+	      "       zpoolfs-stat --compact [MOUNTPOINT ...]\n"
 	      "\n"
 	      "Print the figures of zpoolfs mounts (every one mounted, by "
 	      "default)\n"
 	      "and of files on them.\n"
 	      "\n"
-	      "  -j, --json     one JSON array, plain numbers\n"
+	      "  -j, --json     one JSON array, plain numbers (with the "
+	      "back end's\n"
+	      "                 figures as \"pool\" of each mount)\n"
 	      "  -b, --bytes    sizes in bytes, not K, M, G\n"
+	      "  -p, --pool     also the back end's own figures of each "
+	      "mount\n"
+	      "  -c, --compact  compact each mount's pool now; print the "
+	      "pages freed\n"
 	      "  -h, --help     print this help\n"
 	      "  -V, --version  print the version\n"
 	      "\n"
@@ -567,16 +728,25 @@ int main(int argc, char *argv[])
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "bytes", no_argument, NULL, 'b' },
+		{ "pool", no_argument, NULL, 'p' },
+		{ "compact", no_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct record_list list = { NULL, 0, 0 };
+	bool compact = false;
 	int c, i, ret;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "jbhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jbpchV", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'p':
+			opt_pool = true;
+			break;
+		case 'c':
+			compact = true;
+			break;
 		case 'j':
 			opt_json = true;
 			break;
@@ -612,13 +782,19 @@ int main(int argc, char *argv[])
 	for (i = optind; i < argc; i++)
 		add_path(argv[i], &list);
 
-	if (opt_json)
+	if (compact) {
+		for (i = 0; i < list.n; i++)
+			if (compact_mount(&list.recs[i]))
+				list.failed++;
+	} else if (opt_json)
 		print_json(list.recs, list.n);
 	else
 		print_tables(list.recs, list.n);
 
-	for (i = 0; i < list.n; i++)
+	for (i = 0; i < list.n; i++) {
 		free(list.recs[i].path);
+		free(list.recs[i].pool_stats);
+	}
 	free(list.recs);
 	return list.failed ? 1 : 0;
 }

@@ -18,7 +18,8 @@ teardown() {
 }
 
 POOL_NUMBERS=(logical_bytes compr_bytes mem_used mem_limit same_pages
-	comp_pages raw_pages pool_pages meta_bytes nospc inodes max_inodes)
+	comp_pages raw_pages pool_pages meta_bytes nospc inodes max_inodes
+	compacted_pages)
 FILE_NUMBERS=(logical_bytes stored_bytes compr_bytes same_pages comp_pages
 	raw_pages)
 
@@ -292,4 +293,150 @@ True 1048576 1048576 256 True" "figures in the JSON"
 	du=$(du -sk "$MNT" | cut -f1)
 	app=$(du -sk --apparent-size "$MNT" | cut -f1)
 	(( du < app )) || zpfs_fail "du -s $du KiB >= apparent $app KiB"
+}
+
+@test "pool_stats on the root: the back end's figures, 'pages' first" {
+	zpfs_gen_text 1048576 >"$MNT/f"
+	sync "$MNT/f"
+	local text
+	text=$(zpfs_xattr "$MNT" pool_stats)
+	echo "$text" | sed 's/^/# /' >&3
+	# zbud reports its pages only
+	zpfs_eq "$text" "pages $(figure "$MNT" pool_pages)" "pool_stats of zbud"
+	# every line "key number"; the value ends in a newline
+	run getfattr --absolute-names --only-values -n user.zpoolfs.pool_stats \
+		"$MNT"
+	zpfs_eq "$output" "pages $(figure "$MNT" pool_pages)" "raw value"
+	zpfs_eq "$(getfattr --absolute-names --only-values \
+		-n user.zpoolfs.pool_stats "$MNT" | od -An -c | tr -d ' ' | tail -c 3)" \
+		'\n' "last character"
+	# not on files, not listed
+	run getfattr -n user.zpoolfs.pool_stats "$MNT/f"
+	(( status != 0 )) || zpfs_fail "a file has pool_stats: $output"
+	zpfs_match "$output" 'No such attribute' "pool_stats on a file"
+	zpfs_eq "$(getfattr -d -m - "$MNT")" "" "listxattr of the root"
+	zpfs_eq "$(figure "$MNT" compacted_pages)" 0 "compacted_pages"
+}
+
+@test "pool_stats of z3fold and zsmalloc: their own keys" {
+	local b dir
+	for b in z3fold zsmalloc; do
+		dir=$TEST_TMP/$b
+		zpfs_mount_at "$dir" "backend=$b,size=256m"
+		zpfs_gen_text 2097152 >"$dir/f"
+		sync "$dir/f"
+		local text
+		text=$(zpfs_xattr "$dir" pool_stats)
+		zpfs_match "$text" $'^pages [0-9]+\n' "$b: pages first"
+		zpfs_eq "$(head -n1 <<<"$text")" "pages $(figure "$dir" pool_pages)" \
+			"$b: pages = pool_pages"
+		awk 'NF != 2 || $1 !~ /^[a-z0-9_]+$/ || $2 !~ /^[0-9]+$/ { exit 1 }' \
+			<<<"$text" || zpfs_fail "$b: malformed pool_stats: $text"
+		local k
+		if [[ $b == z3fold ]]; then
+			for k in objects pages_1_object pages_2_objects \
+				 pages_3_objects moves pages_uncompacted; do
+				grep -q "^$k [0-9]*$" <<<"$text" ||
+					zpfs_fail "z3fold: no $k in $text"
+			done
+		else
+			for k in objects zspages zspage_pages handle_pages \
+				 meta_bytes pages_compacted objects_moved \
+				 auto_compactions; do
+				grep -q "^$k [0-9]*$" <<<"$text" ||
+					zpfs_fail "zsmalloc: no $k in $text"
+			done
+			grep -Eq '^class_[0-9]+_objects [1-9][0-9]*$' <<<"$text" ||
+				zpfs_fail "zsmalloc: no size class in use: $text"
+		fi
+		zpfs_eq "$(awk '$1 == "objects" { print $2 }' <<<"$text")" \
+			"$(figure "$dir" comp_pages)" "$b: objects = comp_pages"
+	done
+}
+
+@test "user.zpoolfs.compact: '1' on the root only, never stored or listed" {
+	: >"$MNT/f"
+	mkdir "$MNT/d"
+	setfattr -n user.zpoolfs.compact -v 1 "$MNT"
+	run zpfs_py "$MNT" '
+t(os.setxattr, ".", "user.zpoolfs.compact", b"1")
+t(os.setxattr, ".", "user.zpoolfs.compact", b"1\n")
+t(os.setxattr, ".", "user.zpoolfs.compact", b"0")
+t(os.setxattr, ".", "user.zpoolfs.compact", b"")
+t(os.setxattr, ".", "user.zpoolfs.compact", b"11")
+t(os.setxattr, ".", "user.zpoolfs.compact", b"yes")
+t(os.setxattr, "f", "user.zpoolfs.compact", b"1")
+t(os.setxattr, "d", "user.zpoolfs.compact", b"1")
+t(os.getxattr, ".", "user.zpoolfs.compact")
+t(os.removexattr, ".", "user.zpoolfs.compact")'
+	zpfs_eq "$output" $'ok\nok\nEINVAL\nEINVAL\nEINVAL\nEINVAL\nEPERM\nEPERM\nENODATA\nEPERM' \
+		"the control"
+	zpfs_eq "$(getfattr -d -m - "$MNT")" "" "listxattr of the root"
+	zpfs_eq "$(figure "$MNT" compacted_pages)" 0 "zbud compacts nothing"
+}
+
+@test "user.zpoolfs.compact: the root's owner and root may, others not" {
+	command -v setpriv >/dev/null || skip "setpriv is not installed"
+	(( EUID == 0 )) || skip "needs root to act as two other users"
+	local dir=$TEST_TMP/o
+	# root owned by 4321, the default sticky mode 1777; others may enter
+	zpfs_mount_at "$dir" "uid=4321,gid=4321,allow_other"
+	chmod 755 "$TEST_TMP"
+	as() {
+		local u=$1
+		shift
+		setpriv --reuid="$u" --regid="$u" --clear-groups "$@"
+	}
+	run as 4321 setfattr -n user.zpoolfs.compact -v 1 "$dir"
+	zpfs_eq "$status" 0 "the owner: $output"
+	run as 5678 setfattr -n user.zpoolfs.compact -v 1 "$dir"
+	(( status != 0 )) || zpfs_fail "another user compacted"
+	zpfs_match "$output" 'Operation not permitted' "another user"
+	run as 5678 "$ZPOOLFS_STAT" --compact "$dir"
+	zpfs_eq "$status" 1 "zpoolfs-stat --compact as another user"
+	zpfs_match "$output" "^zpoolfs-stat: $dir: cannot compact: Operation not permitted" \
+		"zpoolfs-stat --compact as another user"
+	setfattr -n user.zpoolfs.compact -v 1 "$dir"
+}
+
+@test "zpoolfs-stat --pool and --json show the back end's figures" {
+	local dir=$TEST_TMP/zs
+	zpfs_mount_at "$dir" "backend=zsmalloc,size=256m"
+	zpfs_gen_text 2097152 >"$dir/f"
+	sync "$dir/f"
+	run --separate-stderr "$ZPOOLFS_STAT" --pool "$dir" "$MNT"
+	zpfs_eq "$status" 0 "exit status (stderr: $stderr)"
+	echo "$output" | sed 's/^/# /' >&3
+	zpfs_match "${lines[0]}" '^MOUNTPOINT ' "the table first"
+	grep -qx "$dir: zsmalloc" <<<"$output" || zpfs_fail "no zsmalloc section"
+	grep -qx "$MNT: zbud" <<<"$output" || zpfs_fail "no zbud section"
+	grep -Eq '^  objects +[0-9]+$' <<<"$output" || zpfs_fail "no objects line"
+	grep -Eq '^  class_[0-9]+_pages +[0-9]+$' <<<"$output" ||
+		zpfs_fail "no class line"
+	# without --pool: the table alone
+	run --separate-stderr "$ZPOOLFS_STAT" "$dir"
+	zpfs_eq "${#lines[@]}" 2 "lines without --pool"
+	run --separate-stderr "$ZPOOLFS_STAT" --json "$dir" "$dir/f"
+	zpfs_eq "$status" 0 "--json exit status (stderr: $stderr)"
+	run python3 -c '
+import json, sys
+pool, f = json.load(sys.stdin)
+p = pool["pool"]
+print(p["pages"] == pool["pool_pages"], p["objects"] == pool["comp_pages"],
+      sum(v for k, v in p.items() if k.endswith("_objects")) == p["objects"],
+      "pool" in f, pool["compacted_pages"])' <<<"$output"
+	zpfs_eq "$output" "True True True False 0" "the pool object in the JSON"
+}
+
+@test "zpoolfs-stat --compact: pages freed per mount; errors" {
+	run --separate-stderr "$ZPOOLFS_STAT" --compact "$MNT"
+	zpfs_eq "$status" 0 "exit status (stderr: $stderr)"
+	zpfs_eq "$output" "$MNT: 0 pages freed (0B)" "output for zbud"
+	: >"$MNT/f"
+	run --separate-stderr "$ZPOOLFS_STAT" --compact "$MNT/f"
+	zpfs_eq "$status" 1 "--compact on a file"
+	zpfs_match "$stderr" '^zpoolfs-stat: .*not a mount point' "message"
+	run --separate-stderr "$ZPOOLFS_STAT" --compact /tmp
+	zpfs_eq "$status" 1 "--compact on /tmp"
+	zpfs_eq "${#stderr_lines[@]}" 1 "lines on stderr"
 }
