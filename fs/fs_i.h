@@ -496,6 +496,15 @@ int zpfs_xattr_remove(struct zpfs_fs *fs, struct zpfs_inode *inode,
 		      const char *name);
 void zpfs_xattr_free_all(struct zpfs_fs *fs, struct zpfs_inode *inode);
 
+/* xattr.c: POSIX ACLs, kept as the kernel's xattr form (with posix_acl) */
+
+#define ZPFS_ACL_ACCESS		"system.posix_acl_access"
+#define ZPFS_ACL_DEFAULT	"system.posix_acl_default"
+
+int zpfs_acl_inherit(struct zpfs_fs *fs, struct zpfs_inode *dir,
+		     struct zpfs_inode *inode, mode_t umask);
+void zpfs_acl_chmod_locked(struct zpfs_inode *inode);
+
 /* ------------------------------------------------------------------------
  * the mount
  * ------------------------------------------------------------------------ */
@@ -524,6 +533,8 @@ struct zpfs_config {
  * @inodes: every inode of the mount, linked or not, through
  *	zpfs_inode.all_next, so that zpfs_fs_destroy() frees them all
  * @forgetting: forget requests being handled (statfs waits for them)
+ * @posix_acl: the kernel took FUSE_CAP_POSIX_ACL and FUSE_CAP_DONT_MASK:
+ *	xattr.c keeps ACLs and the umask is ours to apply
  */
 struct zpfs_fs {
 	struct zpfs_config cfg;			/* immutable after mount */
@@ -537,6 +548,7 @@ struct zpfs_fs {
 	pthread_mutex_t inodes_lock;
 	struct zpfs_inode *inodes;		/* protected by inodes_lock */
 	_Atomic unsigned int forgetting;
+	bool posix_acl;		/* set by init, before any request */
 };
 
 /* ------------------------------------------------------------------------

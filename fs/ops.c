@@ -55,6 +55,9 @@ _Static_assert(FUSE_ROOT_ID == 1, "inode.c assumes the root's nodeid is 1");
 #ifndef RENAME_EXCHANGE
 #define RENAME_EXCHANGE		(1 << 1)
 #endif
+#ifndef RENAME_WHITEOUT
+#define RENAME_WHITEOUT		(1 << 2)
+#endif
 
 /* ------------------------------------------------------------------------
  * Helpers
@@ -238,6 +241,12 @@ static int do_create(fuse_req_t req, struct zpfs_inode *dir, const char *name,
 			     &inode);
 	if (err)
 		return err;
+	/* Default ACL or umask, while nobody else can see the inode. */
+	err = zpfs_acl_inherit(fs, dir, inode, ctx->umask);
+	if (err) {
+		zpfs_inode_destroy(fs, inode);
+		return err;
+	}
 
 	pthread_mutex_lock(&dir->lock);
 	err = -ENOENT;
@@ -466,18 +475,20 @@ static void zpfs_op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 }
 
 /*
- * rename(2) with RENAME_NOREPLACE and RENAME_EXCHANGE, errors as tmpfs.
- * Locks: rename_lock when the directories differ, then both directories
- * (ancestor first, else lower address first), then the source and target
- * inodes (lower address first: neither can be an ancestor of the other
- * once the loop checks have passed). The target is replaced in place, so
- * the name never disappears. *@dead is set as by do_unlink() for a
- * replaced inode.
+ * rename(2) with RENAME_NOREPLACE, RENAME_EXCHANGE and RENAME_WHITEOUT,
+ * errors as tmpfs. Locks: rename_lock when the directories differ, then
+ * both directories (ancestor first, else lower address first), then the
+ * source and target inodes (lower address first: neither can be an
+ * ancestor of the other once the loop checks have passed). The target is
+ * replaced in place, so the name never disappears. *@dead is set as by
+ * do_unlink() for a replaced inode. *@whiteout is the character device 0:0
+ * that RENAME_WHITEOUT leaves at the old name (overlayfs' mark of a
+ * removed lower file), made by the caller; set to NULL when it is used.
  */
 static int do_rename(struct zpfs_fs *fs, struct zpfs_inode *op,
 		     const char *oname, struct zpfs_inode *np,
 		     const char *nname, unsigned int flags,
-		     struct zpfs_inode **dead)
+		     struct zpfs_inode **whiteout, struct zpfs_inode **dead)
 {
 	bool cross = op != np, exchange = flags & RENAME_EXCHANGE;
 	struct zpfs_inode *src, *dst, *lk1 = op, *lk2 = NULL;
@@ -487,9 +498,9 @@ static int do_rename(struct zpfs_fs *fs, struct zpfs_inode *op,
 	int err;
 
 	*dead = NULL;
-	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE))
+	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT))
 		return -EINVAL;
-	if ((flags & RENAME_NOREPLACE) && exchange)
+	if (exchange && (flags & (RENAME_NOREPLACE | RENAME_WHITEOUT)))
 		return -EINVAL;
 	if (!S_ISDIR(op->type) || !S_ISDIR(np->type))
 		return -ENOTDIR;
@@ -590,8 +601,18 @@ static int do_rename(struct zpfs_fs *fs, struct zpfs_inode *op,
 				goto out_unlock_children;
 			np->dir.size += ZPFS_BOGO_DIRENT_SIZE;
 		}
-		zpfs_dir_remove(op->dir.entries, oname, NULL);
-		op->dir.size -= ZPFS_BOGO_DIRENT_SIZE;
+		if (*whiteout) {
+			/* Owned as a new entry of @op would be. */
+			if (op->mode & S_ISGID)
+				(*whiteout)->gid = op->gid;
+			(*whiteout)->nlink = 1;
+			zpfs_dir_replace(op->dir.entries, oname, *whiteout,
+					 NULL);
+			*whiteout = NULL;
+		} else {
+			zpfs_dir_remove(op->dir.entries, oname, NULL);
+			op->dir.size -= ZPFS_BOGO_DIRENT_SIZE;
+		}
 		if (src_dir) {
 			op->nlink--;
 			np->nlink++;
@@ -623,13 +644,26 @@ static void zpfs_op_rename(fuse_req_t req, fuse_ino_t parent,
 			   const char *name, fuse_ino_t newparent,
 			   const char *newname, unsigned int flags)
 {
-	struct zpfs_inode *dead;
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	struct zpfs_inode *dead, *whiteout = NULL;
+	struct zpfs_fs *fs = req_fs(req);
 	int err;
 
-	err = do_rename(req_fs(req), req_inode(req, parent), name,
-			req_inode(req, newparent), newname, flags, &dead);
+	if (flags & RENAME_WHITEOUT) {
+		err = zpfs_inode_new(fs, S_IFCHR, ctx->uid, ctx->gid, 0, NULL,
+				     &whiteout);
+		if (err) {
+			fuse_reply_err(req, -err);
+			return;
+		}
+	}
+	err = do_rename(fs, req_inode(req, parent), name,
+			req_inode(req, newparent), newname, flags, &whiteout,
+			&dead);
 	if (dead)
-		zpfs_inode_destroy(req_fs(req), dead);
+		zpfs_inode_destroy(fs, dead);
+	if (whiteout)		/* not used: the rename failed or was a no-op */
+		zpfs_inode_destroy(fs, whiteout);
 	fuse_reply_err(req, -err);
 }
 
@@ -672,8 +706,10 @@ static int do_setattr(struct zpfs_fs *fs, struct zpfs_inode *inode,
 
 	zpfs_now(&now);
 	pthread_mutex_lock(&inode->lock);
-	if (valid & FUSE_SET_ATTR_MODE)
+	if (valid & FUSE_SET_ATTR_MODE) {
 		inode->mode = inode->type | (attr->st_mode & 07777);
+		zpfs_acl_chmod_locked(inode);
+	}
 	if (valid & FUSE_SET_ATTR_UID)
 		inode->uid = attr->st_uid;
 	if (valid & FUSE_SET_ATTR_GID)
@@ -735,6 +771,8 @@ static void zpfs_op_readlink(fuse_req_t req, fuse_ino_t ino)
 		return;
 	}
 	memcpy(buf, inode->link.target, inode->link.len + 1);
+	/* As tmpfs (touch_atime() in readlinkat), before the inode may go. */
+	zpfs_inode_touch_atime(inode);
 	fuse_reply_readlink(req, buf);
 }
 
@@ -944,8 +982,10 @@ static void zpfs_op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off,
 	int err;
 
 	(void)fi;
-	if (!S_ISREG(inode->type) || off < 0)
+	if (!S_ISREG(inode->type))
 		err = -EINVAL;
+	else if (off < 0)
+		err = -ENXIO;	/* as tmpfs (SEEK_DATA, SEEK_HOLE) */
 	else
 		err = zpfs_file_lseek(req_fs(req), inode, (uint64_t)off,
 				      whence, &pos);
@@ -1221,13 +1261,45 @@ static void zpfs_op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
  * Extended attributes
  * ------------------------------------------------------------------------ */
 
+/*
+ * May the caller keep set-group-ID on @inode? Root, or a member of its
+ * group: the kernel's in_group_or_capable(), which it cannot tell us
+ * through libfuse 3.14 (FUSE_SETXATTR_ACL_KILL_SGID needs SETXATTR_EXT).
+ */
+static bool in_group_or_root(fuse_req_t req, struct zpfs_inode *inode)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	gid_t groups[64];
+	gid_t gid;
+	int n, i;
+
+	pthread_mutex_lock(&inode->lock);
+	gid = inode->gid;
+	pthread_mutex_unlock(&inode->lock);
+	if (ctx->uid == 0 || ctx->gid == gid)
+		return true;
+	n = fuse_req_getgroups(req, 64, groups);
+	for (i = 0; i < n && i < 64; i++)
+		if (groups[i] == gid)
+			return true;
+	return false;
+}
+
 static void zpfs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 			     const char *value, size_t size, int flags)
 {
+	struct zpfs_inode *inode = req_inode(req, ino);
+	struct zpfs_fs *fs = req_fs(req);
 	int err;
 
-	err = zpfs_xattr_set(req_fs(req), req_inode(req, ino), name, value,
-			     size, flags);
+	err = zpfs_xattr_set(fs, inode, name, value, size, flags);
+	/* Setting an access ACL drops set-group-ID as chmod would (tmpfs). */
+	if (!err && fs->posix_acl && !strcmp(name, ZPFS_ACL_ACCESS) &&
+	    !in_group_or_root(req, inode)) {
+		pthread_mutex_lock(&inode->lock);
+		inode->mode &= ~(mode_t)S_ISGID;
+		pthread_mutex_unlock(&inode->lock);
+	}
 	fuse_reply_err(req, -err);
 }
 
@@ -1295,9 +1367,12 @@ static void zpfs_op_removexattr(fuse_req_t req, fuse_ino_t ino,
  * ------------------------------------------------------------------------ */
 
 /*
- * Capabilities. Off: the writeback cache (a failed write must reach the
- * writer; see DESIGN.md decision 10), splice reading (the data would be
- * copied out of the pipe anyway before it is compressed), atomic O_TRUNC
+ * Capabilities. POSIX ACLs are ours to keep (xattr.c) when the kernel
+ * offers FUSE_CAP_POSIX_ACL together with FUSE_CAP_DONT_MASK (the umask
+ * must not be applied where a default ACL replaces it). Off: the
+ * writeback cache (a failed write must reach the writer; see DESIGN.md
+ * decision 10), splice reading (the data would be copied out of the pipe
+ * anyway before it is compressed), atomic O_TRUNC
  * (the kernel sends a setattr instead) and HANDLE_KILLPRIV (the kernel
  * clears set-user-ID / set-group-ID on write and chown itself, as for
  * tmpfs). On where the kernel has them: async reads, parallel directory
@@ -1311,13 +1386,17 @@ static void zpfs_op_init(void *userdata, struct fuse_conn_info *conn)
 			    FUSE_CAP_CACHE_SYMLINKS | FUSE_CAP_READDIRPLUS |
 			    FUSE_CAP_READDIRPLUS_AUTO | FUSE_CAP_ASYNC_DIO |
 			    FUSE_CAP_AUTO_INVAL_DATA;
+	unsigned int acl = FUSE_CAP_POSIX_ACL | FUSE_CAP_DONT_MASK;
+	struct zpfs_fs *fs = userdata;
 
-	(void)userdata;
 	conn->want &= ~(FUSE_CAP_WRITEBACK_CACHE | FUSE_CAP_SPLICE_READ |
 			FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE |
 			FUSE_CAP_ATOMIC_O_TRUNC | FUSE_CAP_HANDLE_KILLPRIV |
-			FUSE_CAP_POSIX_ACL);
+			acl);
 	conn->want |= want & conn->capable;
+	fs->posix_acl = (conn->capable & acl) == acl;
+	if (fs->posix_acl)
+		conn->want |= acl;
 	conn->time_gran = 1;
 }
 

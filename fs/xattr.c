@@ -12,11 +12,13 @@
  *   +------+----------+------+-------------+-------+
  *
  * Namespaces as tmpfs: "user.", "trusted." and "security."; anything else
- * is EOPNOTSUPP. That includes the POSIX ACL names "system.posix_acl_*":
- * the kernel passes them through even without FUSE_CAP_POSIX_ACL, but an
- * ACL stored as an opaque value would neither set the mode bits (as
- * setfacl and cp -a expect) nor be enforced, so until ACLs are interpreted
- * here they are refused and tools fall back to chmod. The kernel checks
+ * is EOPNOTSUPP. The POSIX ACL names "system.posix_acl_access" and
+ * "system.posix_acl_default" are accepted only when the kernel took
+ * FUSE_CAP_POSIX_ACL (zpfs_fs.posix_acl): then the kernel enforces the ACLs
+ * it reads from us, and this file keeps them in step with the mode, as
+ * the kernel's fs/posix_acl.c does for tmpfs (see "POSIX ACLs" below).
+ * Without that capability an ACL stored as an opaque value would neither
+ * set the mode bits nor be enforced, so they are refused. The kernel checks
  * the namespace permissions (trusted. needs CAP_SYS_ADMIN, user. only on
  * files and directories, the sticky bit) and the size limits before asking
  * us; we check the limits again so that no request can make us store
@@ -32,6 +34,7 @@
  */
 #include "config.h"
 
+#include <endian.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,8 +67,14 @@ static bool is_stats_name(const char *name)
 	return !strncmp(name, ZPFS_XATTR_PREFIX, strlen(ZPFS_XATTR_PREFIX));
 }
 
+static bool is_acl_name(const char *name)
+{
+	return !strcmp(name, ZPFS_ACL_ACCESS) ||
+	       !strcmp(name, ZPFS_ACL_DEFAULT);
+}
+
 /* Return: 0 for a name we may store, else -EOPNOTSUPP / -EINVAL / -ERANGE. */
-static int check_name(const char *name)
+static int check_name(struct zpfs_fs *fs, const char *name)
 {
 	static const char *const prefixes[] = {
 		"user.", "trusted.", "security.",
@@ -74,6 +83,8 @@ static int check_name(const char *name)
 
 	if (!len || len > NAME_MAX_LEN)
 		return -ERANGE;
+	if (is_acl_name(name))
+		return fs->posix_acl ? 0 : -EOPNOTSUPP;
 	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
 		size_t plen = strlen(prefixes[i]);
 
@@ -95,6 +106,128 @@ static struct zpfs_xattr **find(struct zpfs_inode *inode, const char *name)
 }
 
 /* ------------------------------------------------------------------------
+ * POSIX ACLs
+ * ------------------------------------------------------------------------ */
+
+/*
+ * The kernel hands an ACL over in its xattr form (uapi
+ * linux/posix_acl_xattr.h), checked and sorted by tag, little-endian:
+ *
+ *   +---------+-------+--------+------+-------+--------+------+---
+ *   | version | e_tag | e_perm | e_id | e_tag | e_perm | e_id | ...
+ *   | u32 = 2 |  u16  |  u16   | u32  |  u16  |  u16   | u32  |
+ *   +---------+-------+--------+------+-------+--------+------+---
+ *
+ * The rules tmpfs gets from the kernel's fs/posix_acl.c, kept here:
+ *  - setting an access ACL sets the permission bits: owner from USER_OBJ,
+ *    group from MASK (GROUP_OBJ when there is no mask), other from OTHER;
+ *    an ACL that says no more than the mode (only those three entries) is
+ *    not kept, as the kernel does not keep it;
+ *  - chmod rewrites those three classes of a kept access ACL;
+ *  - a new inode in a directory with a default ACL gets that ACL as its
+ *    access ACL with each class cut to the mode asked for, and no umask;
+ *    a new directory also gets it as its own default ACL; without a
+ *    default ACL the umask applies (FUSE_CAP_DONT_MASK leaves it to us).
+ *    Symlinks have no ACL and no umask.
+ */
+
+#define ACL_VERSION	2
+#define ACL_USER_OBJ	0x01
+#define ACL_GROUP_OBJ	0x04
+#define ACL_MASK	0x10
+#define ACL_OTHER	0x20
+
+struct acl_entry {
+	uint16_t tag;
+	uint16_t perm;
+	uint32_t id;
+};
+
+/* Return: the entries of a well-formed ACL value, else -EINVAL. */
+static int acl_count(const void *value, size_t size)
+{
+	uint32_t version;
+
+	if (size < 4 || (size - 4) % sizeof(struct acl_entry) ||
+	    size - 4 < 3 * sizeof(struct acl_entry))
+		return -EINVAL;
+	memcpy(&version, value, sizeof(version));
+	if (le32toh(version) != ACL_VERSION)
+		return -EINVAL;
+	return (int)((size - 4) / sizeof(struct acl_entry));
+}
+
+/* What acl_walk() does with the three classes. */
+enum acl_op {
+	ACL_TO_MODE,		/* read them into the mode */
+	ACL_MASQ,		/* cut them to the mode, then read them */
+	ACL_FROM_MODE,		/* overwrite them with the mode's */
+};
+
+/* One class entry at @ent (unaligned): apply @op, return its permissions. */
+static mode_t acl_class(unsigned char *ent, mode_t mode, unsigned int shift,
+			enum acl_op op)
+{
+	struct acl_entry e;
+	mode_t perm;
+
+	memcpy(&e, ent, sizeof(e));
+	perm = le16toh(e.perm) & 7;
+	if (op == ACL_MASQ)
+		perm &= (mode >> shift) & 7;
+	else if (op == ACL_FROM_MODE)
+		perm = (mode >> shift) & 7;
+	e.perm = htole16((uint16_t)perm);
+	memcpy(ent, &e, sizeof(e));
+	return perm;
+}
+
+/*
+ * Walk the @n entries of the ACL @value in place, doing @op to its classes,
+ * and set the permission bits of *@mode from them (the other bits stay).
+ * Return: true when the ACL says no more than the mode.
+ */
+static bool acl_walk(void *value, int n, mode_t *mode, enum acl_op op)
+{
+	unsigned char *ent = (unsigned char *)value + 4;
+	unsigned char *group = NULL, *mask = NULL;
+	mode_t m = *mode, bits = 0;
+	bool equiv = true;
+	struct acl_entry e;
+	int i;
+
+	for (i = 0; i < n; i++, ent += sizeof(e)) {
+		memcpy(&e, ent, sizeof(e));
+		switch (le16toh(e.tag)) {
+		case ACL_USER_OBJ:
+			bits |= acl_class(ent, m, 6, op) << 6;
+			break;
+		case ACL_OTHER:
+			bits |= acl_class(ent, m, 0, op);
+			break;
+		case ACL_GROUP_OBJ:
+			group = ent;
+			break;
+		case ACL_MASK:
+			mask = ent;
+			equiv = false;
+			break;
+		default:		/* named users and groups */
+			equiv = false;
+		}
+	}
+	if (mask || group)
+		bits |= acl_class(mask ? mask : group, m, 3, op) << 3;
+	*mode = (m & ~(mode_t)0777) | bits;
+	return equiv;
+}
+
+static void *xattr_value(struct zpfs_xattr *x)
+{
+	return x->data + x->name_len + 1;
+}
+
+/* ------------------------------------------------------------------------
  * API
  * ------------------------------------------------------------------------ */
 
@@ -107,9 +240,13 @@ static struct zpfs_xattr **find(struct zpfs_inode *inode, const char *name)
  * @size: its length, at most ZPFS_XATTR_SIZE_MAX
  * @flags: 0, XATTR_CREATE or XATTR_REPLACE
  *
- * Sets the inode's ctime.
- * Return: 0; -EPERM for a statistics name; -EOPNOTSUPP for an unknown
- * namespace; -EINVAL for an empty name within a namespace or bad @flags;
+ * Sets the inode's ctime. An access ACL also sets the permission bits
+ * (and is not kept when it says no more than they do).
+ * Statistics names go to zpfs_stats_setxattr(): only the compaction
+ * control can be set.
+ * Return: 0; -EPERM for any other statistics name; -EOPNOTSUPP for an
+ * unknown namespace (ACL names without FUSE_CAP_POSIX_ACL); -EINVAL for an
+ * empty name within a namespace, bad @flags or a malformed ACL;
  * -ERANGE for a name over 255 bytes; -E2BIG for a value over 64 KiB;
  * -EEXIST (XATTR_CREATE and it exists); -ENODATA (XATTR_REPLACE and it does
  * not); -ENOSPC when the mount is full; -ENOMEM. On error nothing changes.
@@ -118,19 +255,25 @@ int zpfs_xattr_set(struct zpfs_fs *fs, struct zpfs_inode *inode,
 		   const char *name, const void *value, size_t size,
 		   int flags)
 {
-	struct zpfs_xattr *x, **pp, *old = NULL;
+	struct zpfs_xattr *x, **pp, *old = NULL, *unused = NULL;
+	bool access_acl = !strcmp(name, ZPFS_ACL_ACCESS);
 	size_t len = strlen(name);
-	int err;
+	int err, n = 0;
 
 	if (is_stats_name(name))
-		return -EPERM;
-	err = check_name(name);
+		return zpfs_stats_setxattr(fs, inode, name, value, size);
+	err = check_name(fs, name);
 	if (err)
 		return err;
 	if (flags & ~(XATTR_CREATE | XATTR_REPLACE))
 		return -EINVAL;
 	if (size > ZPFS_XATTR_SIZE_MAX)
 		return -E2BIG;
+	if (is_acl_name(name)) {
+		n = acl_count(value, size);
+		if (n < 0)
+			return n;
+	}
 
 	if (zpfs_store_meta_charge(fs->store, sizeof(*x) + len + 1 + size))
 		return -ENOSPC;
@@ -152,6 +295,14 @@ int zpfs_xattr_set(struct zpfs_fs *fs, struct zpfs_inode *inode,
 		err = -EEXIST;
 	} else if (!pp && (flags & XATTR_REPLACE)) {
 		err = -ENODATA;
+	} else if (access_acl && acl_walk(xattr_value(x), n, &inode->mode,
+					  ACL_TO_MODE)) {
+		/* The mode says it all now: the ACL is not kept. */
+		if (pp) {
+			old = *pp;
+			*pp = old->next;
+		}
+		unused = x;
 	} else if (pp) {
 		old = *pp;
 		x->next = old->next;
@@ -169,6 +320,10 @@ int zpfs_xattr_set(struct zpfs_fs *fs, struct zpfs_inode *inode,
 	if (old) {
 		zpfs_store_meta_uncharge(fs->store, xattr_bytes(old));
 		free(old);
+	}
+	if (unused) {
+		zpfs_store_meta_uncharge(fs->store, xattr_bytes(unused));
+		free(unused);
 	}
 	return err;
 }
@@ -195,7 +350,7 @@ int zpfs_xattr_get(struct zpfs_fs *fs, struct zpfs_inode *inode,
 
 	if (is_stats_name(name))
 		return zpfs_stats_getxattr(fs, inode, name, buf, size);
-	ret = check_name(name);
+	ret = check_name(fs, name);
 	if (ret)
 		return ret;
 
@@ -223,8 +378,9 @@ int zpfs_xattr_get(struct zpfs_fs *fs, struct zpfs_inode *inode,
  * @size: room in @buf; 0 asks for the length only
  *
  * Statistics names are never listed.
- * Return: the length of the list; -ERANGE when @size is too small;
- * -E2BIG when the list is longer than the kernel can take (64 KiB).
+ * Return: the length of the list (also when it is longer than the kernel
+ * takes: tmpfs answers a size query so too); -ERANGE when @size is too
+ * small; -E2BIG when @size is given and the list is longer than 64 KiB.
  */
 int zpfs_xattr_list(struct zpfs_fs *fs, struct zpfs_inode *inode, char *buf,
 		    size_t size)
@@ -237,8 +393,8 @@ int zpfs_xattr_list(struct zpfs_fs *fs, struct zpfs_inode *inode, char *buf,
 	pthread_mutex_lock(&inode->lock);
 	for (x = inode->xattrs; x; x = x->next)
 		len += x->name_len + 1;
-	if (len > ZPFS_XATTR_SIZE_MAX) {
-		ret = -E2BIG;
+	if (size && len > ZPFS_XATTR_SIZE_MAX) {
+		ret = -E2BIG;		/* a size query gets the length */
 	} else if (size && size < len) {
 		ret = -ERANGE;
 	} else {
@@ -273,7 +429,7 @@ int zpfs_xattr_remove(struct zpfs_fs *fs, struct zpfs_inode *inode,
 
 	if (is_stats_name(name))
 		return -EPERM;
-	err = check_name(name);
+	err = check_name(fs, name);
 	if (err)
 		return err;
 
@@ -307,4 +463,92 @@ void zpfs_xattr_free_all(struct zpfs_fs *fs, struct zpfs_inode *inode)
 		free(x);
 	}
 	inode->xattrs = NULL;
+}
+
+/**
+ * zpfs_acl_inherit() - give a new inode its ACLs, or apply the umask
+ * @fs: the mount
+ * @dir: the directory it is made in; caller holds none of its locks
+ * @inode: the new inode, not linked yet (nobody else sees it); its mode
+ *	   is the one asked for, umask not applied
+ * @umask: the caller's umask
+ *
+ * Does nothing without FUSE_CAP_POSIX_ACL (the kernel applied the umask
+ * then) or for a symlink. With a default ACL on @dir, the inode gets it as
+ * its access ACL cut to its mode (and a directory as its default ACL too)
+ * and its mode from it; else the umask clears permission bits.
+ * Return: 0; -ENOSPC; -ENOMEM; -EINVAL for a corrupt default ACL. On error
+ * the caller destroys the inode.
+ */
+int zpfs_acl_inherit(struct zpfs_fs *fs, struct zpfs_inode *dir,
+		     struct zpfs_inode *inode, mode_t umask)
+{
+	char *acl = NULL;
+	int size, n, err;
+	mode_t mode;
+
+	if (!fs->posix_acl || S_ISLNK(inode->type))
+		return 0;
+	/* The ACL may change size between the two calls: try again. */
+	for (;;) {
+		size = zpfs_xattr_get(fs, dir, ZPFS_ACL_DEFAULT, NULL, 0);
+		if (size < 0)
+			break;
+		acl = malloc((size_t)size + 1);
+		if (!acl)
+			return -ENOMEM;
+		size = zpfs_xattr_get(fs, dir, ZPFS_ACL_DEFAULT, acl,
+				      (size_t)size + 1);
+		if (size != -ERANGE)
+			break;
+		free(acl);
+		acl = NULL;
+	}
+	if (size == -ENODATA) {
+		inode->mode &= ~(umask & 0777);
+		free(acl);
+		return 0;
+	}
+	err = size;
+	if (size < 0)
+		goto out_free;
+	n = acl_count(acl, (size_t)size);
+	err = n;
+	if (n < 0)
+		goto out_free;
+	if (S_ISDIR(inode->type)) {
+		err = zpfs_xattr_set(fs, inode, ZPFS_ACL_DEFAULT, acl,
+				     (size_t)size, 0);
+		if (err)
+			goto out_free;
+	}
+	mode = inode->mode;
+	err = 0;
+	if (!acl_walk(acl, n, &mode, ACL_MASQ))
+		err = zpfs_xattr_set(fs, inode, ZPFS_ACL_ACCESS, acl,
+				     (size_t)size, 0);
+	inode->mode = mode;
+out_free:
+	free(acl);
+	return err;
+}
+
+/**
+ * zpfs_acl_chmod_locked() - bring a kept access ACL in step with the mode
+ * @inode: the inode; caller holds its .lock and has just set its mode
+ *
+ * Rewrites the owner, group (or mask) and other classes in place, as chmod
+ * does to an ACL on tmpfs. Can't fail.
+ */
+void zpfs_acl_chmod_locked(struct zpfs_inode *inode)
+{
+	struct zpfs_xattr **pp = find(inode, ZPFS_ACL_ACCESS);
+	mode_t mode = inode->mode;
+	int n;
+
+	if (!pp)
+		return;
+	n = acl_count(xattr_value(*pp), (*pp)->size);
+	if (n > 0)
+		acl_walk(xattr_value(*pp), n, &mode, ACL_FROM_MODE);
 }
