@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "tests/unit/tap.h"
+#include "tests/unit/test_util.h"
 #include "zpool/page.h"
 #include "zpool/zpool.h"
 
@@ -82,60 +83,19 @@ static struct backend_info be;
 
 static unsigned long ops_scale(void)
 {
-	const char *env = getenv("BACKEND_TEST_OPS");
-	unsigned long n = env && *env ? strtoul(env, NULL, 0) : 0;
-
-	return n ? n : 400000;
-}
-
-/*
- * Object contents: a 64-bit tag at both ends and a tag-derived byte in
- * between (or a byte pattern for objects under 16 bytes). Overlapping
- * objects, an object moved without its contents, or lost, all show up.
- */
-static void fill(void *obj, size_t size, uint64_t tag)
-{
-	unsigned char *b = obj;
-	unsigned char v = (unsigned char)(tag * 0x9e3779b97f4a7c15ull >> 56);
-
-	if (size >= 16) {
-		memcpy(b, &tag, 8);
-		memset(b + 8, v, size - 16);
-		memcpy(b + size - 8, &tag, 8);
-	} else {
-		for (size_t i = 0; i < size; i++)
-			b[i] = (unsigned char)(v ^ (tag >> (i * 4)) ^ i);
-	}
-}
-
-static bool verify(const void *obj, size_t size, uint64_t tag)
-{
-	const unsigned char *b = obj;
-	unsigned char v = (unsigned char)(tag * 0x9e3779b97f4a7c15ull >> 56);
-
-	if (size >= 16) {
-		if (memcmp(b, &tag, 8) || memcmp(b + size - 8, &tag, 8))
-			return false;
-		if (size == 16)
-			return true;
-		return b[8] == v && !memcmp(b + 8, b + 9, size - 17);
-	}
-	for (size_t i = 0; i < size; i++)
-		if (b[i] != (unsigned char)(v ^ (tag >> (i * 4)) ^ i))
-			return false;
-	return true;
+	return tu_ops_scale("BACKEND_TEST_OPS", 400000);
 }
 
 static void put(struct zpool *zp, unsigned long h, size_t size, uint64_t tag)
 {
-	fill(zpool_map_handle(zp, h, ZPOOL_MM_WO), size, tag);
+	tu_fill(zpool_map_handle(zp, h, ZPOOL_MM_WO), size, tag);
 	zpool_unmap_handle(zp, h);
 }
 
 static bool check(struct zpool *zp, unsigned long h, size_t size,
 		  uint64_t tag)
 {
-	bool ok = verify(zpool_map_handle(zp, h, ZPOOL_MM_RO), size, tag);
+	bool ok = tu_verify(zpool_map_handle(zp, h, ZPOOL_MM_RO), size, tag);
 
 	zpool_unmap_handle(zp, h);
 	return ok;
@@ -164,20 +124,6 @@ static size_t random_size(uint64_t *rng)
 	default:			/* typical compressed pages */
 		return 1500 + (r >> 8) % (be.max_size - 1500 + 1);
 	}
-}
-
-static uint64_t rss_bytes(void)
-{
-	unsigned long size, resident;
-	FILE *f = fopen("/proc/self/statm", "r");
-	int n;
-
-	if (!f)
-		return 0;
-	n = fscanf(f, "%lu %lu", &size, &resident);
-	fclose(f);
-	return n == 2 ? (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE)
-		      : 0;
 }
 
 /* Largest size zpool_malloc() takes, found by bisection on -ENOSPC. */
@@ -373,10 +319,10 @@ static void test_model_random(void)
 			/* rewrite in place (read-write mapping) */
 			void *p = zpool_map_handle(zp, objs[i].handle,
 						   ZPOOL_MM_RW);
-			bool ok = verify(p, objs[i].size, objs[i].tag);
+			bool ok = tu_verify(p, objs[i].size, objs[i].tag);
 
 			objs[i].tag = ++tag;
-			fill(p, objs[i].size, objs[i].tag);
+			tu_fill(p, objs[i].size, objs[i].tag);
 			zpool_unmap_handle(zp, objs[i].handle);
 			if (!ok) {
 				TAP_FAIL("op %lu: object %#lx corrupted", done,
@@ -510,57 +456,55 @@ static void test_enomem(void)
 #define THREADS		4
 #define THREAD_LIVE	400
 
-struct worker {
-	pthread_t tid;
-	struct zpool *zp;
-	uint64_t seed;
-	unsigned long ops;
-	unsigned long errors;
+/* How the workers use a pool through the zpool API. */
+static size_t worker_size(uint64_t r, uint64_t *rng)
+{
+	(void)r;
+	return random_size(rng);
+}
+
+static int worker_alloc(void *zp, size_t size, unsigned long *h)
+{
+	return zpool_malloc(zp, size, ZPOOL_GFP_MOVABLE, h);
+}
+
+static void worker_put(void *zp, unsigned long h, size_t size, uint64_t tag)
+{
+	put(zp, h, size, tag);
+}
+
+static unsigned int worker_check(void *zp, unsigned long h, size_t size,
+				 uint64_t tag, uint64_t r)
+{
+	(void)r;
+	return !check(zp, h, size, tag);
+}
+
+static unsigned int worker_drain(void *zp, unsigned long h, size_t size,
+				 uint64_t tag)
+{
+	return !check(zp, h, size, tag);
+}
+
+static void worker_free(void *zp, unsigned long h)
+{
+	zpool_free(zp, h);
+}
+
+static const struct tu_pool_ops worker_ops = {
+	.size = worker_size,
+	.alloc = worker_alloc,
+	.put = worker_put,
+	.check = worker_check,
+	.drain = worker_drain,
+	.free = worker_free,
 };
 
 static atomic_int workers_done;
 
 static void *worker_run(void *arg)
 {
-	struct worker *w = arg;
-	unsigned long h[THREAD_LIVE];
-	size_t size[THREAD_LIVE];
-	uint64_t tag[THREAD_LIVE];
-	uint64_t rng = w->seed;
-	int n = 0;
-
-	for (unsigned long op = 0; op < w->ops; op++) {
-		uint64_t r = tap_rand(&rng);
-		int i;
-
-		if (n < THREAD_LIVE && (n == 0 || r % 100 < 52)) {
-			size[n] = random_size(&rng);
-			tag[n] = w->seed ^ op;
-			if (zpool_malloc(w->zp, size[n], ZPOOL_GFP_MOVABLE,
-					 &h[n])) {
-				w->errors++;
-				continue;
-			}
-			put(w->zp, h[n], size[n], tag[n]);
-			n++;
-			continue;
-		}
-		i = (int)((r >> 32) % (unsigned int)n);
-		if (!check(w->zp, h[i], size[i], tag[i]))
-			w->errors++;
-		if (r & (1ull << 20))
-			continue;	/* verify only */
-		zpool_free(w->zp, h[i]);
-		n--;
-		h[i] = h[n];
-		size[i] = size[n];
-		tag[i] = tag[n];
-	}
-	while (n--) {
-		if (!check(w->zp, h[n], size[n], tag[n]))
-			w->errors++;
-		zpool_free(w->zp, h[n]);
-	}
+	tu_worker_run(arg);
 	atomic_fetch_add(&workers_done, 1);
 	return NULL;
 }
@@ -577,15 +521,16 @@ static void test_threads(void)
 	uint64_t rng = tap_seed("threads");
 	uint64_t base = zpool_page_count();
 	struct zpool *zp = zpool_create_pool(be.type, "threads", 0);
-	struct worker w[THREADS];
-	unsigned long errors = 0, compactions = 0, freed = 0, stats = 0;
+	struct tu_worker w[THREADS];
+	unsigned long errors, compactions = 0, freed = 0, stats = 0;
 	uint64_t max_pages = 0;
 
 	ASSERT_TRUE(zp);
 	atomic_store(&workers_done, 0);
 	for (int i = 0; i < THREADS; i++) {
-		w[i] = (struct worker){ .zp = zp, .seed = tap_rand(&rng),
-			.ops = ops_scale() / 2 };
+		w[i] = (struct tu_worker){ .pool = zp,
+			.pool_ops = &worker_ops, .live = THREAD_LIVE,
+			.seed = tap_rand(&rng), .ops = ops_scale() / 2 };
 		ASSERT_EQ(pthread_create(&w[i].tid, NULL, worker_run, &w[i]),
 			  0);
 	}
@@ -601,10 +546,7 @@ static void test_threads(void)
 		zpool_get_stats(zp, count_stat, &stats);
 		usleep(200);
 	}
-	for (int i = 0; i < THREADS; i++) {
-		pthread_join(w[i].tid, NULL);
-		errors += w[i].errors;
-	}
+	errors = tu_workers_join(w, THREADS);
 	printf("# %d threads x %lu ops, up to %" PRIu64 " pages seen, %lu "
 	       "compactions freed %lu pages\n", THREADS, w[0].ops, max_pages,
 	       compactions, freed);
@@ -633,24 +575,25 @@ static void test_rss_returned(void)
 	struct zpool *zp = zpool_create_pool(be.type, "rss", 0);
 	unsigned long *h = malloc(max_objs * sizeof(*h));
 	size_t n = 0, bad = 0;
+	char what[64];
 
 	ASSERT_TRUE(zp && h);
 	memset(h, 0, max_objs * sizeof(*h));	/* make the array resident */
-	rss0 = rss_bytes();
+	rss0 = tu_rss_bytes();
 	ASSERT_TRUE(rss0 > 0);
 	while (zpool_get_total_pages(zp) < pool_pages && n < max_objs) {
 		ASSERT_EQ(zpool_malloc(zp, size, 0, &h[n]), 0);
 		put(zp, h[n], size, n);
 		n++;
 	}
-	rss1 = rss_bytes();
+	rss1 = tu_rss_bytes();
 	for (size_t i = 0; i < n; i++) {
 		if (i & 2)
 			continue;
 		bad += !check(zp, h[i], size, i);
 		zpool_free(zp, h[i]);
 	}
-	rss_half = rss_bytes();
+	rss_half = tu_rss_bytes();
 	for (size_t i = 0; i < n; i++) {
 		if (!(i & 2))
 			continue;
@@ -660,14 +603,9 @@ static void test_rss_returned(void)
 	EXPECT_EQ(bad, 0);
 	EXPECT_EQ(zpool_get_total_pages(zp), 0);
 	EXPECT_EQ(zpool_page_count(), base);
-	rss2 = rss_bytes();
-	printf("# %zu objects of %zu bytes; RSS: %" PRIu64 " MiB before, %"
-	       PRIu64 " MiB full, %" PRIu64 " MiB half freed, %" PRIu64
-	       " MiB all freed: dropped %" PRIu64 " MiB (%.1f %% of 256)\n",
-	       n, size, rss0 >> 20, rss1 >> 20, rss_half >> 20, rss2 >> 20,
-	       (rss1 > rss2 ? rss1 - rss2 : 0) >> 20,
-	       rss1 > rss2 ? 100.0 * (double)(rss1 - rss2) /
-			     (double)(pool_pages * PG) : 0.0);
+	rss2 = tu_rss_bytes();
+	snprintf(what, sizeof(what), "%zu objects of %zu bytes; ", n, size);
+	tu_rss_print(what, rss0, rss1, rss_half, rss2, pool_pages * PG);
 	EXPECT_TRUE(rss1 >= rss0 + pool_pages * PG / 10 * 8);
 	EXPECT_TRUE(rss1 >= rss2 + pool_pages * PG / 10 * 8);
 	zpool_destroy_pool(zp);

@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "tests/unit/tap.h"
+#include "tests/unit/test_util.h"
 #include "z3fold/z3fold.h"
 #include "zpool/page.h"
 #include "zpool/zpool.h"
@@ -72,10 +73,7 @@ static bool is_direct(unsigned long handle)
 
 static unsigned long ops_scale(void)
 {
-	const char *env = getenv("Z3FOLD_TEST_OPS");
-	unsigned long n = env && *env ? strtoul(env, NULL, 0) : 0;
-
-	return n ? n : 600000;
+	return tu_ops_scale("Z3FOLD_TEST_OPS", 600000);
 }
 
 /* Where an object is now: map, read the address, unmap. */
@@ -95,56 +93,17 @@ static struct z3fold_stats stats_of(struct z3fold_pool *pool)
 	return st;
 }
 
-/*
- * Object contents: a 64-bit tag at both ends and a tag-derived byte in
- * between (or a byte pattern for objects under 16 bytes). Overlapping
- * objects, a header written over an object, or an object moved without
- * its data all show up in verify().
- */
-static void fill(void *obj, size_t size, uint64_t tag)
-{
-	unsigned char *b = obj;
-	unsigned char v = (unsigned char)(tag * 0x9e3779b97f4a7c15ull >> 56);
-
-	if (size >= 16) {
-		memcpy(b, &tag, 8);
-		memset(b + 8, v, size - 16);
-		memcpy(b + size - 8, &tag, 8);
-	} else {
-		for (size_t i = 0; i < size; i++)
-			b[i] = (unsigned char)(v ^ (tag >> (i * 4)) ^ i);
-	}
-}
-
-static bool verify(const void *obj, size_t size, uint64_t tag)
-{
-	const unsigned char *b = obj;
-	unsigned char v = (unsigned char)(tag * 0x9e3779b97f4a7c15ull >> 56);
-
-	if (size >= 16) {
-		if (memcmp(b, &tag, 8) || memcmp(b + size - 8, &tag, 8))
-			return false;
-		if (size == 16)
-			return true;
-		return b[8] == v && !memcmp(b + 8, b + 9, size - 17);
-	}
-	for (size_t i = 0; i < size; i++)
-		if (b[i] != (unsigned char)(v ^ (tag >> (i * 4)) ^ i))
-			return false;
-	return true;
-}
-
 static void put(struct z3fold_pool *pool, unsigned long h, size_t size,
 		uint64_t tag)
 {
-	fill(z3fold_map(pool, h), size, tag);
+	tu_fill(z3fold_map(pool, h), size, tag);
 	z3fold_unmap(pool, h);
 }
 
 static bool check(struct z3fold_pool *pool, unsigned long h, size_t size,
 		  uint64_t tag)
 {
-	bool ok = verify(z3fold_map(pool, h), size, tag);
+	bool ok = tu_verify(z3fold_map(pool, h), size, tag);
 
 	z3fold_unmap(pool, h);
 	return ok;
@@ -585,7 +544,7 @@ static void test_compact_mapped(void)
 	st = stats_of(pool);
 	EXPECT_EQ(st.moves, 0);
 	EXPECT_EQ(st.pages_uncompacted, 1);
-	EXPECT_TRUE(verify(p, 12 * CHUNK, 5));
+	EXPECT_TRUE(tu_verify(p, 12 * CHUNK, 5));
 	/* the longest run is 21: 22 chunks need a new page */
 	ASSERT_EQ(z3fold_alloc(pool, 22 * CHUNK, 0, &x), 0);
 	EXPECT_NE(page_of(x), page);
@@ -593,11 +552,11 @@ static void test_compact_mapped(void)
 	/* on-demand compaction: nothing can move, nothing freed */
 	EXPECT_EQ(z3fold_compact(pool), 0);
 	EXPECT_EQ(stats_of(pool).moves, 0);
-	EXPECT_TRUE(verify(p, 12 * CHUNK, 5));
-	fill(p, 12 * CHUNK, 55);	/* writes through the mapping */
+	EXPECT_TRUE(tu_verify(p, 12 * CHUNK, 5));
+	tu_fill(p, 12 * CHUNK, 55);	/* writes through the mapping */
 	z3fold_unmap(pool, m);		/* still mapped once */
 	EXPECT_EQ(stats_of(pool).moves, 0);
-	EXPECT_TRUE(verify(p, 12 * CHUNK, 55));
+	EXPECT_TRUE(tu_verify(p, 12 * CHUNK, 55));
 	z3fold_unmap(pool, m);		/* last unmap: compacted */
 	st = stats_of(pool);
 	EXPECT_EQ(st.moves, 1);
@@ -739,13 +698,7 @@ static void test_page_bounds(void)
 			  3 * st.pages_by_objects[2], n);
 		EXPECT_EQ(zpool_page_count() - base, st.pages);
 		/* free in a random order */
-		for (size_t i = n; i > 1; i--) {
-			size_t j = tap_rand(&rng) % i;
-			unsigned long t = h[i - 1];
-
-			h[i - 1] = h[j];
-			h[j] = t;
-		}
+		tu_shuffle_handles(h, n, &rng);
 		for (size_t i = 0; i < n; i++) {
 			z3fold_free(pool, h[i]);
 			EXPECT_LE(z3fold_get_pool_pages(pool), n - i - 1);
@@ -886,15 +839,15 @@ static void test_zpool_api(void)
 	ASSERT_EQ(zpool_malloc(zp, 2000, 0, &h[3]), 0);
 	EXPECT_EQ(zpool_get_total_pages(zp), 2);
 	for (int i = 0; i < 4; i++) {
-		fill(zpool_map_handle(zp, h[i], ZPOOL_MM_WO),
-		     i == 3 ? 2000 : 1000, (uint64_t)i);
+		tu_fill(zpool_map_handle(zp, h[i], ZPOOL_MM_WO),
+			i == 3 ? 2000 : 1000, (uint64_t)i);
 		zpool_unmap_handle(zp, h[i]);
 	}
 	zpool_free(zp, h[0]);	/* the middle moves */
 	EXPECT_EQ(zpool_compact(zp), 0);
 	for (int i = 1; i < 4; i++) {
-		EXPECT_TRUE(verify(zpool_map_handle(zp, h[i], ZPOOL_MM_RO),
-				   i == 3 ? 2000 : 1000, (uint64_t)i));
+		EXPECT_TRUE(tu_verify(zpool_map_handle(zp, h[i], ZPOOL_MM_RO),
+				      i == 3 ? 2000 : 1000, (uint64_t)i));
 		zpool_unmap_handle(zp, h[i]);
 	}
 
@@ -946,10 +899,10 @@ static void test_module(void)
 	ASSERT_EQ(d->malloc(pool, 640, 0, &h2), 0);
 	ASSERT_EQ(d->malloc(pool, 640, 0, &h3), 0);
 	EXPECT_EQ(d->total_pages(pool), 1);
-	fill(d->map(pool, h3, ZPOOL_MM_WO), 640, 3);
+	tu_fill(d->map(pool, h3, ZPOOL_MM_WO), 640, 3);
 	d->unmap(pool, h3);
 	d->free(pool, h1);
-	EXPECT_TRUE(verify(d->map(pool, h3, ZPOOL_MM_RO), 640, 3));
+	EXPECT_TRUE(tu_verify(d->map(pool, h3, ZPOOL_MM_RO), 640, 3));
 	d->unmap(pool, h3);
 	EXPECT_EQ(d->compact(pool), 0);
 	d->free(pool, h2);
@@ -1194,7 +1147,7 @@ static bool model_alloc(struct model *m, struct z3fold_pool *pool,
 		z3fold_unmap(pool, h);
 		return false;
 	}
-	fill((void *)m_addr(m, o), size, tag);
+	tu_fill((void *)m_addr(m, o), size, tag);
 	z3fold_unmap(pool, h);
 	return true;
 }
@@ -1208,7 +1161,7 @@ static bool model_verify(struct model *m, struct z3fold_pool *pool, int i)
 	if (!ok)
 		TAP_FAIL("object %#lx mapped at %p, model %#lx", o->handle, a,
 			 m_addr(m, o));
-	else if (!verify(a, o->size, o->tag)) {
+	else if (!tu_verify(a, o->size, o->tag)) {
 		TAP_FAIL("object %#lx (%zu bytes) corrupted", o->handle,
 			 o->size);
 		ok = false;
@@ -1260,7 +1213,7 @@ static bool model_hold(struct model *m, struct z3fold_pool *pool, int i)
 			 m_addr(m, o));
 		return false;
 	}
-	return verify((void *)hd->addr, o->size, o->tag);
+	return tu_verify((void *)hd->addr, o->size, o->tag);
 }
 
 static bool model_release(struct model *m, struct z3fold_pool *pool, int j)
@@ -1271,8 +1224,8 @@ static bool model_release(struct model *m, struct z3fold_pool *pool, int j)
 	bool ok = true;
 
 	/* the object did not move while mapped, and kept its data */
-	if (hd.addr != m_addr(m, o) || !verify((void *)hd.addr, o->size,
-					       o->tag)) {
+	if (hd.addr != m_addr(m, o) || !tu_verify((void *)hd.addr, o->size,
+						  o->tag)) {
 		TAP_FAIL("held %#lx moved or corrupted", o->handle);
 		ok = false;
 	}
@@ -1415,88 +1368,81 @@ static void test_model_random(void)
 #define THREADS		4
 #define THREAD_LIVE	300
 
-struct worker {
-	pthread_t tid;
-	struct z3fold_pool *pool;
-	uint64_t seed;
-	unsigned long ops;
-	unsigned long errors;
-};
-
 /*
- * Allocate, write, verify through a mapping held across a yield (while
- * other threads free neighbours in the same pages, which compacts them),
- * free. Objects are small, so that pages are shared by three objects of
- * different threads.
+ * How the workers use a z3fold pool: they allocate, write, verify through
+ * a mapping held across a yield (while other threads free neighbours in
+ * the same pages, which compacts them), free. Objects are small, so that
+ * pages are shared by three objects of different threads.
  */
-static void *worker_run(void *arg)
+static size_t worker_size(uint64_t r, uint64_t *rng)
 {
-	struct worker *w = arg;
-	unsigned long h[THREAD_LIVE];
-	size_t size[THREAD_LIVE];
-	uint64_t tag[THREAD_LIVE];
-	uint64_t rng = w->seed;
-	int n = 0;
-
-	for (unsigned long op = 0; op < w->ops; op++) {
-		uint64_t r = tap_rand(&rng);
-		void *a;
-		int i;
-
-		if (n < THREAD_LIVE && (n == 0 || r % 100 < 52)) {
-			size[n] = r & 1 ? 1 + (r >> 8) % 1400
-					: random_size(&rng, MAX_OBJ);
-			tag[n] = w->seed ^ op;
-			if (z3fold_alloc(w->pool, size[n], 0, &h[n])) {
-				w->errors++;
-				continue;
-			}
-			fill(z3fold_map(w->pool, h[n]), size[n], tag[n]);
-			z3fold_unmap(w->pool, h[n]);
-			n++;
-			continue;
-		}
-		i = (int)((r >> 32) % (unsigned int)n);
-		a = z3fold_map(w->pool, h[i]);
-		if (!verify(a, size[i], tag[i]))
-			w->errors++;
-		if (r & (1ull << 21))
-			sched_yield();
-		if (!verify(a, size[i], tag[i]))	/* did not move */
-			w->errors++;
-		z3fold_unmap(w->pool, h[i]);
-		if (r & (1ull << 20))
-			continue;	/* verify only */
-		z3fold_free(w->pool, h[i]);
-		n--;
-		h[i] = h[n];
-		size[i] = size[n];
-		tag[i] = tag[n];
-	}
-	while (n--) {
-		if (!check(w->pool, h[n], size[n], tag[n]))
-			w->errors++;
-		z3fold_free(w->pool, h[n]);
-	}
-	return NULL;
+	return r & 1 ? 1 + (r >> 8) % 1400 : random_size(rng, MAX_OBJ);
 }
+
+static int worker_alloc(void *pool, size_t size, unsigned long *h)
+{
+	return z3fold_alloc(pool, size, 0, h);
+}
+
+static void worker_put(void *pool, unsigned long h, size_t size,
+		       uint64_t tag)
+{
+	put(pool, h, size, tag);
+}
+
+static unsigned int worker_check(void *pool, unsigned long h, size_t size,
+				 uint64_t tag, uint64_t r)
+{
+	void *a = z3fold_map(pool, h);
+	unsigned int bad = 0;
+
+	if (!tu_verify(a, size, tag))
+		bad++;
+	if (r & (1ull << 21))
+		sched_yield();
+	if (!tu_verify(a, size, tag))	/* did not move */
+		bad++;
+	z3fold_unmap(pool, h);
+	return bad;
+}
+
+static unsigned int worker_drain(void *pool, unsigned long h, size_t size,
+				 uint64_t tag)
+{
+	return !check(pool, h, size, tag);
+}
+
+static void worker_free(void *pool, unsigned long h)
+{
+	z3fold_free(pool, h);
+}
+
+static const struct tu_pool_ops worker_ops = {
+	.size = worker_size,
+	.alloc = worker_alloc,
+	.put = worker_put,
+	.check = worker_check,
+	.drain = worker_drain,
+	.free = worker_free,
+};
 
 static void test_threads(void)
 {
 	uint64_t rng = tap_seed("threads");
 	uint64_t base = zpool_page_count();
 	struct z3fold_pool *pool = z3fold_create_pool(0);
-	struct worker w[THREADS];
-	unsigned long errors = 0;
+	struct tu_worker w[THREADS];
+	unsigned long errors;
 	uint64_t max_pages = 0;
 	struct z3fold_stats st;
 
 	ASSERT_TRUE(pool);
 	for (int i = 0; i < THREADS; i++) {
-		w[i] = (struct worker){ .pool = pool, .seed = tap_rand(&rng),
-			.ops = ops_scale() / 3 };
-		ASSERT_EQ(pthread_create(&w[i].tid, NULL, worker_run, &w[i]),
-			  0);
+		w[i] = (struct tu_worker){ .pool = pool,
+			.pool_ops = &worker_ops, .live = THREAD_LIVE,
+			.seed = tap_rand(&rng), .ops = ops_scale() / 3 };
+		ASSERT_EQ(pthread_create(&w[i].tid, NULL, tu_worker_run,
+					 &w[i]), 0);
 	}
 	/* lock-free reads and compaction while the workers run */
 	for (int i = 0; i < 1000; i++) {
@@ -1509,10 +1455,7 @@ static void test_threads(void)
 			EXPECT_EQ(z3fold_compact(pool), 0);
 		usleep(100);
 	}
-	for (int i = 0; i < THREADS; i++) {
-		pthread_join(w[i].tid, NULL);
-		errors += w[i].errors;
-	}
+	errors = tu_workers_join(w, THREADS);
 	st = stats_of(pool);
 	printf("# %d threads x %lu ops, up to %" PRIu64 " pages seen, %"
 	       PRIu64 " moves\n", THREADS, w[0].ops, max_pages, st.moves);
@@ -1528,20 +1471,6 @@ static void test_threads(void)
 /*****************
  * Memory goes back to the system
  *****************/
-
-static uint64_t rss_bytes(void)
-{
-	unsigned long size, resident;
-	FILE *f = fopen("/proc/self/statm", "r");
-	int n;
-
-	if (!f)
-		return 0;
-	n = fscanf(f, "%lu %lu", &size, &resident);
-	fclose(f);
-	return n == 2 ? (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE)
-		      : 0;
-}
 
 /* valgrind runs the test with its preload libraries. */
 static bool under_valgrind(void)
@@ -1570,14 +1499,14 @@ static void test_rss_returned(void)
 
 	ASSERT_TRUE(pool && h);
 	memset(h, 0, nobj * sizeof(*h));	/* make the array resident */
-	rss0 = rss_bytes();
+	rss0 = tu_rss_bytes();
 	ASSERT_TRUE(rss0 > 0);
 	for (size_t i = 0; i < nobj; i++) {
 		ASSERT_EQ(z3fold_alloc(pool, size, 0, &h[i]), 0);
 		put(pool, h[i], size, i);
 	}
 	EXPECT_EQ(z3fold_get_pool_pages(pool), pool_bytes / PG);
-	rss1 = rss_bytes();
+	rss1 = tu_rss_bytes();
 	/* page j holds objects 3j, 3j + 1, 3j + 2: free the even pages */
 	for (size_t i = 0; i < nobj; i++) {
 		if ((i / 3) & 1)
@@ -1587,7 +1516,7 @@ static void test_rss_returned(void)
 	}
 	EXPECT_EQ(z3fold_get_pool_pages(pool), pool_bytes / PG / 2);
 	EXPECT_TRUE(stats_of(pool).moves >= pool_bytes / PG / 2);
-	rss_half = rss_bytes();
+	rss_half = tu_rss_bytes();
 	for (size_t i = 0; i < nobj; i++) {
 		if (!((i / 3) & 1))
 			continue;
@@ -1597,14 +1526,8 @@ static void test_rss_returned(void)
 	EXPECT_EQ(bad, 0);
 	EXPECT_EQ(z3fold_get_pool_pages(pool), 0);
 	EXPECT_EQ(zpool_page_count(), base);
-	rss2 = rss_bytes();
-	printf("# RSS: %" PRIu64 " MiB before, %" PRIu64 " MiB full, %" PRIu64
-	       " MiB half freed, %" PRIu64 " MiB all freed: dropped %" PRIu64
-	       " MiB (%.1f %% of 256)\n",
-	       rss0 >> 20, rss1 >> 20, rss_half >> 20, rss2 >> 20,
-	       (rss1 > rss2 ? rss1 - rss2 : 0) >> 20,
-	       rss1 > rss2 ? 100.0 * (double)(rss1 - rss2) / (double)pool_bytes
-			   : 0.0);
+	rss2 = tu_rss_bytes();
+	tu_rss_print("", rss0, rss1, rss_half, rss2, pool_bytes);
 	EXPECT_TRUE(rss1 >= rss0 + pool_bytes / 10 * 8);
 	if (under_valgrind())
 		/* memcheck keeps the shadow of half-used regions resident */

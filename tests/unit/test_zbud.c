@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "tests/unit/tap.h"
+#include "tests/unit/test_util.h"
 #include "zbud/zbud.h"
 #include "zpool/page.h"
 #include "zpool/zpool.h"
@@ -55,50 +56,7 @@ static unsigned long offset_of(unsigned long handle)
 
 static unsigned long ops_scale(void)
 {
-	const char *env = getenv("ZBUD_TEST_OPS");
-	unsigned long n = env && *env ? strtoul(env, NULL, 0) : 0;
-
-	return n ? n : 1000000;
-}
-
-/*
- * Object contents: a 64-bit tag at both ends and a tag-derived byte in
- * between (or a byte pattern for objects under 16 bytes). Overlapping
- * objects, a header written over an object, or an object moved or lost all
- * show up in verify().
- */
-static void fill(void *obj, size_t size, uint64_t tag)
-{
-	unsigned char *b = obj;
-	unsigned char v = (unsigned char)(tag * 0x9e3779b97f4a7c15ull >> 56);
-
-	if (size >= 16) {
-		memcpy(b, &tag, 8);
-		memset(b + 8, v, size - 16);
-		memcpy(b + size - 8, &tag, 8);
-	} else {
-		for (size_t i = 0; i < size; i++)
-			b[i] = (unsigned char)(v ^ (tag >> (i * 4)) ^ i);
-	}
-}
-
-static bool verify(const void *obj, size_t size, uint64_t tag)
-{
-	const unsigned char *b = obj;
-	unsigned char v = (unsigned char)(tag * 0x9e3779b97f4a7c15ull >> 56);
-
-	if (size >= 16) {
-		if (memcmp(b, &tag, 8) || memcmp(b + size - 8, &tag, 8))
-			return false;
-		if (size == 16)
-			return true;
-		/* all equal to v: first byte is v, each byte equals the next */
-		return b[8] == v && !memcmp(b + 8, b + 9, size - 17);
-	}
-	for (size_t i = 0; i < size; i++)
-		if (b[i] != (unsigned char)(v ^ (tag >> (i * 4)) ^ i))
-			return false;
-	return true;
+	return tu_ops_scale("ZBUD_TEST_OPS", 1000000);
 }
 
 /*****************
@@ -222,14 +180,14 @@ static void test_boundaries(void)
 	ASSERT_EQ(zbud_alloc(pool, MAX_OBJ, 0, &h1), 0);
 	EXPECT_EQ(offset_of(h1), 64);
 	EXPECT_EQ(zbud_get_pool_pages(pool), 1);
-	fill(zbud_map(pool, h1), MAX_OBJ, 1);
+	tu_fill(zbud_map(pool, h1), MAX_OBJ, 1);
 	/* 3968 + 64 fill the page exactly: 1 + 62 + 1 chunks */
 	ASSERT_EQ(zbud_alloc(pool, 1, ZPOOL_GFP_MOVABLE, &h2), 0);
 	EXPECT_EQ(page_of(h2), page_of(h1));
 	EXPECT_EQ(offset_of(h2), PG - 64);
-	fill(zbud_map(pool, h2), 1, 2);
-	EXPECT_TRUE(verify(zbud_map(pool, h1), MAX_OBJ, 1));
-	EXPECT_TRUE(verify(zbud_map(pool, h2), 1, 2));
+	tu_fill(zbud_map(pool, h2), 1, 2);
+	EXPECT_TRUE(tu_verify(zbud_map(pool, h1), MAX_OBJ, 1));
+	EXPECT_TRUE(tu_verify(zbud_map(pool, h2), 1, 2));
 	EXPECT_EQ(zbud_get_pool_pages(pool), 1);
 	zbud_free(pool, h1);
 	zbud_free(pool, h2);
@@ -288,9 +246,9 @@ static void test_chunk_rounding(void)
 				 size, hfit, page_of(h));
 			bad++;
 		}
-		fill(zbud_map(pool, h), size, size);
-		fill(zbud_map(pool, hfit), rest * CHUNK, ~size);
-		if (!verify(zbud_map(pool, h), size, size)) {
+		tu_fill(zbud_map(pool, h), size, size);
+		tu_fill(zbud_map(pool, hfit), rest * CHUNK, ~size);
+		if (!tu_verify(zbud_map(pool, h), size, size)) {
 			TAP_FAIL("size %zu: overwritten", size);
 			bad++;
 		}
@@ -323,8 +281,8 @@ static void test_placement(void)
 	EXPECT_EQ(b - page, PG - 4 * CHUNK);
 	EXPECT_TRUE(zbud_map(pool, b) == (void *)b);
 	EXPECT_EQ(zbud_get_pool_pages(pool), 1);
-	fill(zbud_map(pool, a), 100, 0xa);
-	fill(zbud_map(pool, b), 200, 0xb);
+	tu_fill(zbud_map(pool, a), 100, 0xa);
+	tu_fill(zbud_map(pool, b), 200, 0xb);
 	zbud_unmap(pool, a);
 	zbud_unmap(pool, b);
 
@@ -341,14 +299,14 @@ static void test_placement(void)
 	EXPECT_EQ(zbud_get_pool_pages(pool), 1);
 	ASSERT_EQ(zbud_alloc(pool, 59 * CHUNK, 0, &c), 0);
 	EXPECT_EQ(c, page + 64);
-	fill(zbud_map(pool, c), 59 * CHUNK, 0xc);
-	EXPECT_TRUE(verify(zbud_map(pool, b), 200, 0xb));
+	tu_fill(zbud_map(pool, c), 59 * CHUNK, 0xc);
+	EXPECT_TRUE(tu_verify(zbud_map(pool, b), 200, 0xb));
 	/* free the last buddy: the next object takes the last side */
 	zbud_free(pool, b);
 	ASSERT_EQ(zbud_alloc(pool, 3 * CHUNK, 0, &d), 0);
 	EXPECT_EQ(d, page + PG - 3 * CHUNK);
-	fill(zbud_map(pool, d), 3 * CHUNK, 0xd);
-	EXPECT_TRUE(verify(zbud_map(pool, c), 59 * CHUNK, 0xc));
+	tu_fill(zbud_map(pool, d), 3 * CHUNK, 0xd);
+	EXPECT_TRUE(tu_verify(zbud_map(pool, c), 59 * CHUNK, 0xc));
 	EXPECT_EQ(zbud_get_pool_pages(pool), 1);
 	/* both freed: the page goes back */
 	zbud_free(pool, c);
@@ -496,13 +454,7 @@ static void test_pages_match_best_fit(void)
 		EXPECT_EQ(zbud_get_pool_pages(pool), best_fit_pages(sizes, n));
 		EXPECT_EQ(zpool_page_count() - base, zbud_get_pool_pages(pool));
 		/* free in a random order */
-		for (size_t i = n; i > 1; i--) {
-			size_t j = tap_rand(&rng) % i;
-			unsigned long t = h[i - 1];
-
-			h[i - 1] = h[j];
-			h[j] = t;
-		}
+		tu_shuffle_handles(h, n, &rng);
 		for (size_t i = 0; i < n; i++) {
 			zbud_free(pool, h[i]);
 			EXPECT_LE(zbud_get_pool_pages(pool), n - i - 1);
@@ -527,7 +479,7 @@ static void test_enomem(void)
 
 	ASSERT_TRUE(pool);
 	ASSERT_EQ(zbud_alloc(pool, MAX_OBJ, 0, &h[n++]), 0); /* 1 free */
-	fill(zbud_map(pool, h[0]), MAX_OBJ, 100);
+	tu_fill(zbud_map(pool, h[0]), MAX_OBJ, 100);
 
 	zpool_page_fail_after(0);
 	EXPECT_EQ(zbud_alloc(pool, 100, 0, &bad), -ENOMEM);
@@ -536,7 +488,7 @@ static void test_enomem(void)
 	/* no page needed: still works */
 	ASSERT_EQ(zbud_alloc(pool, 64, 0, &h[n]), 0);
 	EXPECT_EQ(h[n], page_of(h[0]) + PG - 64);
-	fill(zbud_map(pool, h[n++]), 64, 101);
+	tu_fill(zbud_map(pool, h[n++]), 64, 101);
 	for (int i = 0; i < 100; i++)
 		EXPECT_EQ(zbud_alloc(pool, 1 + i * 39, 0, &bad), -ENOMEM);
 	EXPECT_EQ(bad, 777);
@@ -546,22 +498,22 @@ static void test_enomem(void)
 	/* one more page allowed */
 	zpool_page_fail_after(1);
 	ASSERT_EQ(zbud_alloc(pool, 100, 0, &h[n]), 0);	/* 61 free */
-	fill(zbud_map(pool, h[n++]), 100, 102);
+	tu_fill(zbud_map(pool, h[n++]), 100, 102);
 	EXPECT_EQ(zbud_alloc(pool, MAX_OBJ, 0, &bad), -ENOMEM);
 	ASSERT_EQ(zbud_alloc(pool, 61 * CHUNK, 0, &h[n]), 0);	/* fits */
 	EXPECT_EQ(page_of(h[n]), page_of(h[2]));
-	fill(zbud_map(pool, h[n++]), 61 * CHUNK, 103);
+	tu_fill(zbud_map(pool, h[n++]), 61 * CHUNK, 103);
 	EXPECT_EQ(zbud_get_pool_pages(pool), 2);
 
 	zpool_page_fail_after(-1);
 	ASSERT_EQ(zbud_alloc(pool, MAX_OBJ, 0, &h[n]), 0);
-	fill(zbud_map(pool, h[n++]), MAX_OBJ, 104);
+	tu_fill(zbud_map(pool, h[n++]), MAX_OBJ, 104);
 	EXPECT_EQ(zbud_get_pool_pages(pool), 3);
-	EXPECT_TRUE(verify(zbud_map(pool, h[0]), MAX_OBJ, 100));
-	EXPECT_TRUE(verify(zbud_map(pool, h[1]), 64, 101));
-	EXPECT_TRUE(verify(zbud_map(pool, h[2]), 100, 102));
-	EXPECT_TRUE(verify(zbud_map(pool, h[3]), 61 * CHUNK, 103));
-	EXPECT_TRUE(verify(zbud_map(pool, h[4]), MAX_OBJ, 104));
+	EXPECT_TRUE(tu_verify(zbud_map(pool, h[0]), MAX_OBJ, 100));
+	EXPECT_TRUE(tu_verify(zbud_map(pool, h[1]), 64, 101));
+	EXPECT_TRUE(tu_verify(zbud_map(pool, h[2]), 100, 102));
+	EXPECT_TRUE(tu_verify(zbud_map(pool, h[3]), 61 * CHUNK, 103));
+	EXPECT_TRUE(tu_verify(zbud_map(pool, h[4]), MAX_OBJ, 104));
 	for (int i = 0; i < n; i++)
 		zbud_free(pool, h[i]);
 	EXPECT_EQ(zbud_get_pool_pages(pool), 0);
@@ -603,13 +555,13 @@ static void test_driver(void)
 	ASSERT_EQ(d->malloc(pool, 1000, ZPOOL_GFP_MOVABLE, &h1), 0);
 	ASSERT_EQ(d->malloc(pool, 2000, 0, &h2), 0);
 	EXPECT_EQ(d->total_pages(pool), 1);
-	fill(d->map(pool, h1, ZPOOL_MM_WO), 1000, 1);
+	tu_fill(d->map(pool, h1, ZPOOL_MM_WO), 1000, 1);
 	d->unmap(pool, h1);
-	fill(d->map(pool, h2, ZPOOL_MM_RW), 2000, 2);
+	tu_fill(d->map(pool, h2, ZPOOL_MM_RW), 2000, 2);
 	d->unmap(pool, h2);
-	EXPECT_TRUE(verify(d->map(pool, h1, ZPOOL_MM_RO), 1000, 1));
+	EXPECT_TRUE(tu_verify(d->map(pool, h1, ZPOOL_MM_RO), 1000, 1));
 	d->unmap(pool, h1);
-	EXPECT_TRUE(verify(d->map(pool, h2, ZPOOL_MM_RO), 2000, 2));
+	EXPECT_TRUE(tu_verify(d->map(pool, h2, ZPOOL_MM_RO), 2000, 2));
 	d->unmap(pool, h2);
 	d->free(pool, h1);
 	d->free(pool, h2);
@@ -722,7 +674,7 @@ static bool model_alloc(struct model *m, struct zbud_pool *pool, size_t size,
 			.stamp = ++m->clock, .addr = page_of(h) };
 		m->npages++;
 	}
-	fill(zbud_map(pool, h), size, tag);
+	tu_fill(zbud_map(pool, h), size, tag);
 	zbud_unmap(pool, h);
 	*o = (struct mobj){ .handle = h, .size = size, .tag = tag, .page = p };
 	m->nobjs++;
@@ -732,7 +684,7 @@ static bool model_alloc(struct model *m, struct zbud_pool *pool, size_t size,
 static bool model_verify(struct model *m, struct zbud_pool *pool, int i)
 {
 	struct mobj *o = &m->objs[i];
-	bool ok = verify(zbud_map(pool, o->handle), o->size, o->tag);
+	bool ok = tu_verify(zbud_map(pool, o->handle), o->size, o->tag);
 
 	zbud_unmap(pool, o->handle);
 	if (!ok)
@@ -831,74 +783,72 @@ static void test_model_random(void)
 #define THREADS		4
 #define THREAD_LIVE	300
 
-struct worker {
-	pthread_t tid;
-	struct zbud_pool *pool;
-	uint64_t seed;
-	unsigned long ops;
-	unsigned long errors;
-};
-
-static void *worker_run(void *arg)
+/* How the workers use a zbud pool. */
+static size_t worker_size(uint64_t r, uint64_t *rng)
 {
-	struct worker *w = arg;
-	unsigned long h[THREAD_LIVE];
-	size_t size[THREAD_LIVE];
-	uint64_t tag[THREAD_LIVE];
-	uint64_t rng = w->seed;
-	int n = 0;
-
-	for (unsigned long op = 0; op < w->ops; op++) {
-		uint64_t r = tap_rand(&rng);
-		int i;
-
-		if (n < THREAD_LIVE && (n == 0 || r % 100 < 52)) {
-			size[n] = random_size(&rng);
-			tag[n] = w->seed ^ op;
-			if (zbud_alloc(w->pool, size[n], 0, &h[n])) {
-				w->errors++;
-				continue;
-			}
-			fill(zbud_map(w->pool, h[n]), size[n], tag[n]);
-			zbud_unmap(w->pool, h[n]);
-			n++;
-			continue;
-		}
-		i = (int)((r >> 32) % (unsigned int)n);
-		if (!verify(zbud_map(w->pool, h[i]), size[i], tag[i]))
-			w->errors++;
-		zbud_unmap(w->pool, h[i]);
-		if (r & (1ull << 20))
-			continue;	/* verify only */
-		zbud_free(w->pool, h[i]);
-		n--;
-		h[i] = h[n];
-		size[i] = size[n];
-		tag[i] = tag[n];
-	}
-	while (n--) {
-		if (!verify(zbud_map(w->pool, h[n]), size[n], tag[n]))
-			w->errors++;
-		zbud_free(w->pool, h[n]);
-	}
-	return NULL;
+	(void)r;
+	return random_size(rng);
 }
+
+static int worker_alloc(void *pool, size_t size, unsigned long *h)
+{
+	return zbud_alloc(pool, size, 0, h);
+}
+
+static void worker_put(void *pool, unsigned long h, size_t size,
+		       uint64_t tag)
+{
+	tu_fill(zbud_map(pool, h), size, tag);
+	zbud_unmap(pool, h);
+}
+
+static unsigned int worker_check(void *pool, unsigned long h, size_t size,
+				 uint64_t tag, uint64_t r)
+{
+	unsigned int bad = !tu_verify(zbud_map(pool, h), size, tag);
+
+	(void)r;
+	zbud_unmap(pool, h);
+	return bad;
+}
+
+/* Checked while mapped, then freed without an unmap. */
+static unsigned int worker_drain(void *pool, unsigned long h, size_t size,
+				 uint64_t tag)
+{
+	return !tu_verify(zbud_map(pool, h), size, tag);
+}
+
+static void worker_free(void *pool, unsigned long h)
+{
+	zbud_free(pool, h);
+}
+
+static const struct tu_pool_ops worker_ops = {
+	.size = worker_size,
+	.alloc = worker_alloc,
+	.put = worker_put,
+	.check = worker_check,
+	.drain = worker_drain,
+	.free = worker_free,
+};
 
 static void test_threads(void)
 {
 	uint64_t rng = tap_seed("threads");
 	uint64_t base = zpool_page_count();
 	struct zbud_pool *pool = zbud_create_pool(0);
-	struct worker w[THREADS];
-	unsigned long errors = 0;
+	struct tu_worker w[THREADS];
+	unsigned long errors;
 	uint64_t max_pages = 0;
 
 	ASSERT_TRUE(pool);
 	for (int i = 0; i < THREADS; i++) {
-		w[i] = (struct worker){ .pool = pool, .seed = tap_rand(&rng),
-			.ops = ops_scale() / 5 };
-		ASSERT_EQ(pthread_create(&w[i].tid, NULL, worker_run, &w[i]),
-			  0);
+		w[i] = (struct tu_worker){ .pool = pool,
+			.pool_ops = &worker_ops, .live = THREAD_LIVE,
+			.seed = tap_rand(&rng), .ops = ops_scale() / 5 };
+		ASSERT_EQ(pthread_create(&w[i].tid, NULL, tu_worker_run,
+					 &w[i]), 0);
 	}
 	/* lock-free reads while the workers run */
 	for (int i = 0; i < 1000; i++) {
@@ -909,10 +859,7 @@ static void test_threads(void)
 		EXPECT_LE(p, THREADS * THREAD_LIVE);
 		usleep(100);
 	}
-	for (int i = 0; i < THREADS; i++) {
-		pthread_join(w[i].tid, NULL);
-		errors += w[i].errors;
-	}
+	errors = tu_workers_join(w, THREADS);
 	printf("# %d threads x %lu ops, up to %" PRIu64 " pages seen\n",
 	       THREADS, w[0].ops, max_pages);
 	EXPECT_EQ(errors, 0);
@@ -924,20 +871,6 @@ static void test_threads(void)
 /*****************
  * Memory goes back to the system
  *****************/
-
-static uint64_t rss_bytes(void)
-{
-	unsigned long size, resident;
-	FILE *f = fopen("/proc/self/statm", "r");
-	int n;
-
-	if (!f)
-		return 0;
-	n = fscanf(f, "%lu %lu", &size, &resident);
-	fclose(f);
-	return n == 2 ? (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE)
-		      : 0;
-}
 
 /*
  * Fill a 256 MiB pool (two 1984-byte objects in each page), free every
@@ -957,40 +890,34 @@ static void test_rss_returned(void)
 
 	ASSERT_TRUE(pool && h);
 	memset(h, 0, nobj * sizeof(*h));	/* make the array resident */
-	rss0 = rss_bytes();
+	rss0 = tu_rss_bytes();
 	ASSERT_TRUE(rss0 > 0);
 	for (size_t i = 0; i < nobj; i++) {
 		ASSERT_EQ(zbud_alloc(pool, size, 0, &h[i]), 0);
-		fill(zbud_map(pool, h[i]), size, i);
+		tu_fill(zbud_map(pool, h[i]), size, i);
 	}
 	EXPECT_EQ(zbud_get_pool_pages(pool), pool_bytes / PG);
-	rss1 = rss_bytes();
+	rss1 = tu_rss_bytes();
 	/* page j holds objects 2j and 2j + 1: free the even pages */
 	for (size_t i = 0; i < nobj; i++) {
 		if (i & 2)
 			continue;
-		bad += !verify(zbud_map(pool, h[i]), size, i);
+		bad += !tu_verify(zbud_map(pool, h[i]), size, i);
 		zbud_free(pool, h[i]);
 	}
 	EXPECT_EQ(zbud_get_pool_pages(pool), pool_bytes / PG / 2);
-	rss_half = rss_bytes();
+	rss_half = tu_rss_bytes();
 	for (size_t i = 0; i < nobj; i++) {
 		if (!(i & 2))
 			continue;
-		bad += !verify(zbud_map(pool, h[i]), size, i);
+		bad += !tu_verify(zbud_map(pool, h[i]), size, i);
 		zbud_free(pool, h[i]);
 	}
 	EXPECT_EQ(bad, 0);
 	EXPECT_EQ(zbud_get_pool_pages(pool), 0);
 	EXPECT_EQ(zpool_page_count(), base);
-	rss2 = rss_bytes();
-	printf("# RSS: %" PRIu64 " MiB before, %" PRIu64 " MiB full, %" PRIu64
-	       " MiB half freed, %" PRIu64 " MiB all freed: dropped %" PRIu64
-	       " MiB (%.1f %% of 256)\n",
-	       rss0 >> 20, rss1 >> 20, rss_half >> 20, rss2 >> 20,
-	       (rss1 > rss2 ? rss1 - rss2 : 0) >> 20,
-	       rss1 > rss2 ? 100.0 * (double)(rss1 - rss2) / (double)pool_bytes
-			   : 0.0);
+	rss2 = tu_rss_bytes();
+	tu_rss_print("", rss0, rss1, rss_half, rss2, pool_bytes);
 	/* the pages were really resident, and really went back */
 	EXPECT_TRUE(rss1 >= rss0 + pool_bytes / 10 * 8);
 	EXPECT_TRUE(rss1 >= rss_half + pool_bytes / 2 / 10 * 8);

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "tests/unit/tap.h"
+#include "tests/unit/test_util.h"
 #include "zpool/page.h"
 #include "zpool/zpool.h"
 #include "zsmalloc/zsmalloc.h"
@@ -41,50 +42,17 @@
 #define MAX_CHAIN	16u
 #define MAX_SLOTS	256u
 
-static void fill(void *obj, size_t size, uint64_t tag)
-{
-	unsigned char *b = obj;
-	unsigned char v = (unsigned char)(tag * 0x9e3779b97f4a7c15ull >> 56);
-
-	if (size >= 16) {
-		memcpy(b, &tag, 8);
-		memset(b + 8, v, size - 16);
-		memcpy(b + size - 8, &tag, 8);
-	} else {
-		for (size_t i = 0; i < size; i++)
-			b[i] = (unsigned char)(v ^ (tag >> (i * 4)) ^ i);
-	}
-}
-
-static bool verify(const void *obj, size_t size, uint64_t tag)
-{
-	const unsigned char *b = obj;
-	unsigned char v = (unsigned char)(tag * 0x9e3779b97f4a7c15ull >> 56);
-
-	if (size >= 16) {
-		if (memcmp(b, &tag, 8) || memcmp(b + size - 8, &tag, 8))
-			return false;
-		if (size == 16)
-			return true;
-		return b[8] == v && !memcmp(b + 8, b + 9, size - 17);
-	}
-	for (size_t i = 0; i < size; i++)
-		if (b[i] != (unsigned char)(v ^ (tag >> (i * 4)) ^ i))
-			return false;
-	return true;
-}
-
 static void put(struct zs_pool *pool, unsigned long h, size_t size,
 		uint64_t tag)
 {
-	fill(zs_map_object(pool, h, ZPOOL_MM_WO), size, tag);
+	tu_fill(zs_map_object(pool, h, ZPOOL_MM_WO), size, tag);
 	zs_unmap_object(pool, h);
 }
 
 static bool check(struct zs_pool *pool, unsigned long h, size_t size,
 		  uint64_t tag)
 {
-	bool ok = verify(zs_map_object(pool, h, ZPOOL_MM_RO), size, tag);
+	bool ok = tu_verify(zs_map_object(pool, h, ZPOOL_MM_RO), size, tag);
 
 	zs_unmap_object(pool, h);
 	return ok;
@@ -309,7 +277,7 @@ static void test_page_release(void)
 		ASSERT_EQ(zs_malloc(pool, 4096, 0, &h[i]), 0);
 		p = zs_map_object(pool, h[i], ZPOOL_MM_WO);
 		EXPECT_EQ((uintptr_t)p % PG, 0);	/* a page of its own */
-		fill(p, 4096, (uint64_t)i);
+		tu_fill(p, 4096, (uint64_t)i);
 		zs_unmap_object(pool, h[i]);
 	}
 	EXPECT_EQ(class_of(pool, 4096).pages, 3);
@@ -366,7 +334,7 @@ static void test_map_spanning(void)
 		ASSERT_EQ(zs_malloc(other, 4096, 0, &oh[i]), 0);
 		addr[i] = zs_map_object(pool, h[i], ZPOOL_MM_WO);
 		EXPECT_EQ((uintptr_t)addr[i] % 16, 0);
-		fill(addr[i], size, i);
+		tu_fill(addr[i], size, i);
 		zs_unmap_object(pool, h[i]);
 		if (spans)
 			spanning++;
@@ -389,8 +357,8 @@ static void test_map_spanning(void)
 	for (unsigned int i = 0; i < N; i++) {
 		unsigned char *p = zs_map_object(pool, h[i], ZPOOL_MM_RW);
 
-		EXPECT_TRUE(verify(p, size, i));
-		fill(p, size, 1000 + i);
+		EXPECT_TRUE(tu_verify(p, size, i));
+		tu_fill(p, size, 1000 + i);
 		zs_unmap_object(pool, h[i]);
 	}
 	for (unsigned int i = 0; i < N; i++) {
@@ -580,8 +548,8 @@ static void test_compact_waits_for_map(void)
 	ASSERT_EQ(pthread_create(&tid, NULL, compactor_run, &cp), 0);
 	usleep(100 * 1000);
 	EXPECT_EQ(atomic_load(&cp.done), 0);
-	EXPECT_TRUE(verify(p, 1000, N - 1));
-	fill(p, 1000, 7777);
+	EXPECT_TRUE(tu_verify(p, 1000, N - 1));
+	tu_fill(p, 1000, 7777);
 	zs_unmap_object(pool, h[N - 1]);
 	pthread_join(tid, NULL);
 	EXPECT_EQ(atomic_load(&cp.done), 1);
@@ -782,8 +750,8 @@ static void test_stats(void)
 	EXPECT_TRUE(zpool_malloc_support_movable(zp));
 	for (int i = 0; i < 40; i++) {
 		ASSERT_EQ(zpool_malloc(zp, i < 30 ? 1900 : 300, 0, &h[i]), 0);
-		fill(zpool_map_handle(zp, h[i], ZPOOL_MM_WO),
-		     i < 30 ? 1900 : 300, (uint64_t)i);
+		tu_fill(zpool_map_handle(zp, h[i], ZPOOL_MM_WO),
+			i < 30 ? 1900 : 300, (uint64_t)i);
 		zpool_unmap_handle(zp, h[i]);
 	}
 	zpool_get_stats(zp, sink, &s);
@@ -883,8 +851,8 @@ static void test_module(void)
 	ASSERT_TRUE(pool);
 	for (int i = 0; i < 100; i++) {
 		ASSERT_EQ(d->malloc(pool, 1000 + (size_t)i * 30, 0, &h[i]), 0);
-		fill(d->map(pool, h[i], ZPOOL_MM_WO), 1000 + (size_t)i * 30,
-		     (uint64_t)i);
+		tu_fill(d->map(pool, h[i], ZPOOL_MM_WO), 1000 + (size_t)i * 30,
+			(uint64_t)i);
 		d->unmap(pool, h[i]);
 	}
 	for (int i = 0; i < 100; i += 2)
@@ -893,8 +861,8 @@ static void test_module(void)
 	d->stats(pool, sink, &s);
 	EXPECT_EQ(s.objects, 50);
 	for (int i = 1; i < 100; i += 2) {
-		EXPECT_TRUE(verify(d->map(pool, h[i], ZPOOL_MM_RO),
-				   1000 + (size_t)i * 30, (uint64_t)i));
+		EXPECT_TRUE(tu_verify(d->map(pool, h[i], ZPOOL_MM_RO),
+				      1000 + (size_t)i * 30, (uint64_t)i));
 		d->unmap(pool, h[i]);
 		d->free(pool, h[i]);
 	}
