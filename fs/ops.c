@@ -930,32 +930,6 @@ static void zpfs_op_write_buf(fuse_req_t req, fuse_ino_t ino,
 	do_write_reply(req, ino, dst.buf[0].mem, (size_t)got, off);
 }
 
-static void zpfs_op_flush(fuse_req_t req, fuse_ino_t ino,
-			  struct fuse_file_info *fi)
-{
-	(void)ino;
-	(void)fi;
-	fuse_reply_err(req, 0);
-}
-
-static void zpfs_op_release(fuse_req_t req, fuse_ino_t ino,
-			    struct fuse_file_info *fi)
-{
-	(void)ino;
-	(void)fi;
-	fuse_reply_err(req, 0);
-}
-
-/* Everything is in memory already: nothing to sync. */
-static void zpfs_op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
-			  struct fuse_file_info *fi)
-{
-	(void)ino;
-	(void)datasync;
-	(void)fi;
-	fuse_reply_err(req, 0);
-}
-
 static void zpfs_op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
 			      off_t offset, off_t length,
 			      struct fuse_file_info *fi)
@@ -1240,23 +1214,6 @@ static void zpfs_op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
 		fuse_reply_buf(req, buf, used);
 }
 
-static void zpfs_op_releasedir(fuse_req_t req, fuse_ino_t ino,
-			       struct fuse_file_info *fi)
-{
-	(void)ino;
-	(void)fi;
-	fuse_reply_err(req, 0);
-}
-
-static void zpfs_op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
-			     struct fuse_file_info *fi)
-{
-	(void)ino;
-	(void)datasync;
-	(void)fi;
-	fuse_reply_err(req, 0);
-}
-
 /* ------------------------------------------------------------------------
  * Extended attributes
  * ------------------------------------------------------------------------ */
@@ -1406,6 +1363,14 @@ static void zpfs_op_destroy(void *userdata)
 	(void)userdata;
 }
 
+/*
+ * flush, release, fsync, releasedir and fsyncdir have nothing to do: every
+ * write is stored when it is answered and a file handle holds nothing. They
+ * are left out on purpose: libfuse answers release and releasedir itself,
+ * and the kernel takes ENOSYS for flush, fsync and fsyncdir as "succeeds,
+ * never ask again", which saves a round trip on every close(). (With a
+ * writeback cache, flush would have to report write errors: see DESIGN.)
+ */
 const struct fuse_lowlevel_ops zpfs_ops = {
 	.init		= zpfs_op_init,
 	.destroy	= zpfs_op_destroy,
@@ -1426,14 +1391,9 @@ const struct fuse_lowlevel_ops zpfs_ops = {
 	.read		= zpfs_op_read,
 	.write		= zpfs_op_write,
 	.write_buf	= zpfs_op_write_buf,
-	.flush		= zpfs_op_flush,
-	.release	= zpfs_op_release,
-	.fsync		= zpfs_op_fsync,
 	.opendir	= zpfs_op_opendir,
 	.readdir	= zpfs_op_readdir,
 	.readdirplus	= zpfs_op_readdirplus,
-	.releasedir	= zpfs_op_releasedir,
-	.fsyncdir	= zpfs_op_fsyncdir,
 	.statfs		= zpfs_op_statfs,
 	.setxattr	= zpfs_op_setxattr,
 	.getxattr	= zpfs_op_getxattr,
