@@ -401,6 +401,18 @@ void zpfs_inode_touch_atime(struct zpfs_inode *inode)
 	pthread_mutex_unlock(&inode->lock);
 }
 
+/* Free the option strings of the mount's own copy of the configuration. */
+static void config_free_strings(struct zpfs_config *c)
+{
+	free(c->backend);
+	free(c->compressor);
+	free(c->size);
+	free(c->nr_inodes);
+	free(c->mode);
+	free(c->uid);
+	free(c->gid);
+}
+
 /**
  * zpfs_fs_create() - make a mount: its store and its root directory
  * @cfg: parsed options; copied (the strings too)
@@ -465,13 +477,7 @@ out_destroy_store:
 	pthread_mutex_destroy(&fs->rename_lock);
 	zpfs_store_destroy(fs->store);
 out_free_cfg:
-	free(c->backend);
-	free(c->compressor);
-	free(c->size);
-	free(c->nr_inodes);
-	free(c->mode);
-	free(c->uid);
-	free(c->gid);
+	config_free_strings(c);
 	free(fs);
 	errno = err;
 	return NULL;
@@ -510,12 +516,6 @@ void zpfs_fs_destroy(struct zpfs_fs *fs)
 	pthread_mutex_destroy(&fs->inodes_lock);
 	pthread_mutex_destroy(&fs->rename_lock);
 	c = &fs->cfg;
-	free(c->backend);
-	free(c->compressor);
-	free(c->size);
-	free(c->nr_inodes);
-	free(c->mode);
-	free(c->uid);
-	free(c->gid);
+	config_free_strings(c);
 	free(fs);
 }
