@@ -324,6 +324,54 @@ static void touch_mc(struct zpfs_inode *f)
 	pthread_mutex_unlock(&f->lock);
 }
 
+/* The whole pages of one write, compressed in parallel (par.c). */
+struct put_batch {
+	struct zpfs_store *store;
+	const char *src;		/* page i at src + i * PAGE_SIZE */
+	struct zpfs_slot *slots;	/* the result of page i */
+	int *errs;			/* 0 or zpfs_store_put()'s error */
+};
+
+static void put_one(void *arg, unsigned int i)
+{
+	struct put_batch *b = arg;
+
+	b->errs[i] = zpfs_store_put(b->store, b->src + (size_t)i * PAGE_SIZE,
+				    &b->slots[i]);
+}
+
+/* Pages compressed at once: a max_write (1 MiB) request in one batch. */
+#define PUT_BATCH	256
+
+/*
+ * Store @nr whole pages from @src as pages @idx.. in order, stopping at the
+ * first failure (the pages compressed past it are dropped). io_lock held.
+ * Return: the pages written; *err set when fewer than @nr.
+ */
+static unsigned int write_pages(struct zpfs_fs *fs, struct zpfs_inode *f,
+				const char *src, unsigned int nr, uint64_t idx,
+				int *err)
+{
+	struct zpfs_slot slots[PUT_BATCH];
+	int errs[PUT_BATCH];
+	struct put_batch b = { fs->store, src, slots, errs };
+	unsigned int i, j;
+
+	zpfs_par_run(fs->par, put_one, &b, nr);
+	for (i = 0; i < nr; i++) {
+		*err = errs[i];
+		if (!*err)
+			*err = install(fs, f, idx + i, &slots[i],
+				       (idx + i + 1) << PAGE_SHIFT);
+		if (*err)
+			break;
+	}
+	for (j = i + 1; j < nr; j++)
+		if (!errs[j])
+			zpfs_store_drop(fs->store, &slots[j]);
+	return i;
+}
+
 /*
  * Write @size bytes at @off. io_lock held. Return as zpfs_file_write();
  * *done says how many bytes are in.
@@ -344,6 +392,19 @@ static int write_locked(struct zpfs_fs *fs, struct zpfs_inode *f,
 
 		if (n > end - pos)
 			n = end - pos;
+		if (!poff && end - pos >= 2 * PAGE_SIZE) {
+			uint64_t nr = (end - pos) >> PAGE_SHIFT;
+			unsigned int put;
+
+			if (nr > PUT_BATCH)
+				nr = PUT_BATCH;
+			put = write_pages(fs, f, buf + (pos - off),
+					  (unsigned int)nr, idx, &err);
+			pos += (uint64_t)put << PAGE_SHIFT;
+			if (put < nr)
+				break;
+			continue;
+		}
 		if (n == PAGE_SIZE) {
 			src = buf + (pos - off);
 		} else {
@@ -412,6 +473,46 @@ static int punch_locked(struct zpfs_fs *fs, struct zpfs_inode *f,
  * API
  * ------------------------------------------------------------------------ */
 
+/* The pages of one read, decompressed in parallel (par.c). */
+struct get_batch {
+	struct zpfs_fs *fs;
+	struct zpfs_inode *f;
+	char *buf;			/* byte off of the file lands at buf */
+	uint64_t off, end;		/* the bytes to read: [off, end) */
+	uint64_t first;			/* index i is page first + i */
+	int *errs;			/* 0 or the error of index i */
+};
+
+/* Pages decompressed at once, and the fewest worth spreading. */
+#define GET_BATCH	256
+#define GET_PAR_MIN	8
+
+/* Read the part of page b->first + @i in [off, end). map_lock held. */
+static void get_one(void *arg, unsigned int i)
+{
+	struct get_batch *b = arg;
+	uint64_t idx = b->first + i;
+	uint64_t pos = idx << PAGE_SHIFT, stop = pos + PAGE_SIZE;
+	const struct zpfs_slot *slot;
+	char *dst;
+	size_t poff = 0;
+
+	if (pos < b->off) {
+		poff = b->off - pos;
+		pos = b->off;
+	}
+	if (stop > b->end)
+		stop = b->end;
+	dst = b->buf + (pos - b->off);
+	slot = zpfs_pagemap_lookup(&b->f->file.map, idx);
+	b->errs[i] = 0;
+	if (!slot || slot->kind == ZPFS_SLOT_HOLE)
+		memset(dst, 0, stop - pos);
+	else
+		b->errs[i] = zpfs_store_read(b->fs->store, slot, dst, poff,
+					     stop - pos);
+}
+
 /**
  * zpfs_file_read() - read from a regular file
  * @fs: the mount
@@ -429,6 +530,8 @@ int zpfs_file_read(struct zpfs_fs *fs, struct zpfs_inode *inode, void *buf,
 		   size_t size, uint64_t off, size_t *done)
 {
 	struct zpfs_inode *f = inode;
+	int errs[GET_BATCH];
+	struct get_batch b = { fs, f, buf, off, 0, 0, errs };
 	uint64_t pos = off, end;
 	int err = 0;
 
@@ -439,24 +542,30 @@ int zpfs_file_read(struct zpfs_fs *fs, struct zpfs_inode *inode, void *buf,
 	} else if (size < end - off) {
 		end = off + size;
 	}
+	b.end = end;
 	while (pos < end) {
-		uint64_t idx = pos >> PAGE_SHIFT;
-		size_t poff = pos & (PAGE_SIZE - 1);
-		size_t n = PAGE_SIZE - poff;
-		const struct zpfs_slot *slot;
-		char *dst = (char *)buf + (pos - off);
+		uint64_t last = (end - 1) >> PAGE_SHIFT;
+		unsigned int nr, i;
 
-		if (n > end - pos)
-			n = end - pos;
-		slot = zpfs_pagemap_lookup(&f->file.map, idx);
-		if (!slot || slot->kind == ZPFS_SLOT_HOLE) {
-			memset(dst, 0, n);
-		} else {
-			err = zpfs_store_read(fs->store, slot, dst, poff, n);
-			if (err)
-				break;
+		b.first = pos >> PAGE_SHIFT;
+		nr = last - b.first >= GET_BATCH ? GET_BATCH :
+		     (unsigned int)(last - b.first + 1);
+		if (nr >= GET_PAR_MIN)
+			zpfs_par_run(fs->par, get_one, &b, nr);
+		else
+			for (i = 0; i < nr; i++)
+				get_one(&b, i);
+		for (i = 0; i < nr && !errs[i]; i++)
+			;
+		if (i < nr) {
+			err = errs[i];
+			if (i)
+				pos = (b.first + i) << PAGE_SHIFT;
+			break;
 		}
-		pos += n;
+		pos = (b.first + nr) << PAGE_SHIFT;
+		if (pos > end)
+			pos = end;
 	}
 	pthread_rwlock_unlock(&f->file.map_lock);
 	*done = pos - off;

@@ -506,6 +506,34 @@ int zpfs_acl_inherit(struct zpfs_fs *fs, struct zpfs_inode *dir,
 void zpfs_acl_chmod_locked(struct zpfs_inode *inode);
 
 /* ------------------------------------------------------------------------
+ * par.c - helper threads for the pages of one request
+ * ------------------------------------------------------------------------ */
+
+struct zpfs_par;
+
+/**
+ * zpfs_par_create() - make a helper pool: one thread per CPU but one,
+ *	started with the first job
+ *
+ * Return: the pool, or NULL (ENOMEM).
+ */
+struct zpfs_par *zpfs_par_create(void);
+
+/** zpfs_par_destroy() - stop the helpers (no job running); NULL ignored. */
+void zpfs_par_destroy(struct zpfs_par *par);
+
+/**
+ * zpfs_par_run() - call @fn(@arg, i) once for each i in [0, @nr), spread
+ *	over the caller and the idle helpers; returns when all are done
+ * @par: the pool; NULL: the caller does everything
+ * @fn: the work of one index, called with no lock of the pool held
+ * @arg: its argument
+ * @nr: number of indexes
+ */
+void zpfs_par_run(struct zpfs_par *par, void (*fn)(void *arg, unsigned int i),
+		  void *arg, unsigned int nr);
+
+/* ------------------------------------------------------------------------
  * the mount
  * ------------------------------------------------------------------------ */
 
@@ -533,6 +561,8 @@ struct zpfs_config {
  * @inodes: every inode of the mount, linked or not, through
  *	zpfs_inode.all_next, so that zpfs_fs_destroy() frees them all
  * @forgetting: forget requests being handled (statfs waits for them)
+ * @par: helper threads that compress and decompress the pages of large
+ *	requests in parallel (par.c)
  * @posix_acl: the kernel took FUSE_CAP_POSIX_ACL and FUSE_CAP_DONT_MASK:
  *	xattr.c keeps ACLs and the umask is ours to apply
  */
@@ -542,6 +572,7 @@ struct zpfs_fs {
 	struct zpfs_inode *root;		/* immutable after mount */
 	const struct zpfs_codec *codec;		/* immutable after mount */
 	int level;				/* immutable after mount */
+	struct zpfs_par *par;			/* immutable after mount */
 	pthread_mutex_t rename_lock;
 	_Atomic uint64_t next_ino;
 	_Atomic uint64_t nr_inodes;

@@ -458,6 +458,11 @@ struct zpfs_fs *zpfs_fs_create(const struct zpfs_config *cfg)
 		err = errno ? errno : ENOMEM;
 		goto out_free_cfg;
 	}
+	fs->par = zpfs_par_create();
+	if (!fs->par) {
+		err = ENOMEM;
+		goto out_destroy_store;
+	}
 	pthread_mutex_init(&fs->rename_lock, NULL);
 	pthread_mutex_init(&fs->inodes_lock, NULL);
 	atomic_store(&fs->next_ino, 1);
@@ -465,16 +470,18 @@ struct zpfs_fs *zpfs_fs_create(const struct zpfs_config *cfg)
 	err = -zpfs_inode_new(fs, S_IFDIR | (c->root_mode & 07777),
 			      c->root_uid, c->root_gid, 0, NULL, &root);
 	if (err)
-		goto out_destroy_store;
+		goto out_destroy_locks;
 	root->nlink = 2;
 	root->dir.parent = root;
 	atomic_store(&root->nlookup, 1);
 	fs->root = root;
 	return fs;
 
-out_destroy_store:
+out_destroy_locks:
 	pthread_mutex_destroy(&fs->inodes_lock);
 	pthread_mutex_destroy(&fs->rename_lock);
+	zpfs_par_destroy(fs->par);
+out_destroy_store:
 	zpfs_store_destroy(fs->store);
 out_free_cfg:
 	config_free_strings(c);
@@ -512,6 +519,7 @@ void zpfs_fs_destroy(struct zpfs_fs *fs)
 		assert(atomic_load(&fs->nr_inodes) == 0);
 	}
 #endif
+	zpfs_par_destroy(fs->par);
 	zpfs_store_destroy(fs->store);
 	pthread_mutex_destroy(&fs->inodes_lock);
 	pthread_mutex_destroy(&fs->rename_lock);
