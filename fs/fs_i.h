@@ -495,6 +495,7 @@ int zpfs_xattr_list(struct zpfs_fs *fs, struct zpfs_inode *inode, char *buf,
 int zpfs_xattr_remove(struct zpfs_fs *fs, struct zpfs_inode *inode,
 		      const char *name);
 void zpfs_xattr_free_all(struct zpfs_fs *fs, struct zpfs_inode *inode);
+void zpfs_inode_kill_priv(struct zpfs_fs *fs, struct zpfs_inode *inode);
 
 /* xattr.c: POSIX ACLs, kept as the kernel's xattr form (with posix_acl) */
 
@@ -504,6 +505,15 @@ void zpfs_xattr_free_all(struct zpfs_fs *fs, struct zpfs_inode *inode);
 int zpfs_acl_inherit(struct zpfs_fs *fs, struct zpfs_inode *dir,
 		     struct zpfs_inode *inode, mode_t umask);
 void zpfs_acl_chmod_locked(struct zpfs_inode *inode);
+
+/* ------------------------------------------------------------------------
+ * wire.c - FUSE_HANDLE_KILLPRIV_V2 under libfuse 3.14
+ * ------------------------------------------------------------------------ */
+
+struct fuse_session;
+int zpfs_wire_attach(struct fuse_session *se);
+bool zpfs_wire_killpriv(void);
+bool zpfs_wire_write_kill(void);
 
 /* ------------------------------------------------------------------------
  * par.c - helper threads for the pages of one request

@@ -732,6 +732,13 @@ static int do_setattr(struct zpfs_fs *fs, struct zpfs_inode *inode,
 	return 0;
 }
 
+/* The bits of a setattr that change something. */
+#define SETATTR_CHANGES	(FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID |	\
+			 FUSE_SET_ATTR_GID | FUSE_SET_ATTR_SIZE |	\
+			 FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |	\
+			 FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW | \
+			 FUSE_SET_ATTR_CTIME)
+
 static void zpfs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 			    int to_set, struct fuse_file_info *fi)
 {
@@ -740,6 +747,15 @@ static void zpfs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	int err;
 
 	(void)fi;
+	/*
+	 * With FUSE_HANDLE_KILLPRIV_V2 (wire.c) set-id bits are ours to
+	 * clear: on truncate and chown when the kernel says so, and on a
+	 * setattr that changes nothing, which is what chown(f, -1, -1) and
+	 * the kernel's file_remove_privs() send.
+	 */
+	if (zpfs_wire_killpriv() &&
+	    ((to_set & FUSE_SET_ATTR_KILL_SUID) || !(to_set & SETATTR_CHANGES)))
+		zpfs_inode_kill_priv(req_fs(req), inode);
 	err = do_setattr(req_fs(req), inode, attr, to_set);
 	if (err) {
 		fuse_reply_err(req, -err);
@@ -879,6 +895,8 @@ static void do_write_reply(fuse_req_t req, fuse_ino_t ino, const void *buf,
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
+	if (zpfs_wire_write_kill())
+		zpfs_inode_kill_priv(req_fs(req), inode);
 	err = zpfs_file_write(req_fs(req), inode, buf, size, (uint64_t)off,
 			      &done);
 	if (err)
@@ -1330,9 +1348,10 @@ static void zpfs_op_removexattr(fuse_req_t req, fuse_ino_t ino,
  * writeback cache (a failed write must reach the writer; see DESIGN.md
  * decision 10), splice reading (the data would be copied out of the pipe
  * anyway before it is compressed), atomic O_TRUNC
- * (the kernel sends a setattr instead) and HANDLE_KILLPRIV (the kernel
- * clears set-user-ID / set-group-ID on write and chown itself, as for
- * tmpfs). On where the kernel has them: async reads, parallel directory
+ * (the kernel sends a setattr instead) and HANDLE_KILLPRIV (v1: the
+ * kernel clears set-user-ID / set-group-ID on write and chown itself; v2,
+ * which libfuse 3.14 cannot ask for, is taken by wire.c, and then the
+ * kernel stops asking for security.capability before every write). On where the kernel has them: async reads, parallel directory
  * operations (we lock per directory), readdirplus, cached symlinks (a
  * target never changes). max_write stays at the largest libfuse's buffers
  * take (1 MiB with libfuse 3.14).

@@ -449,6 +449,40 @@ int zpfs_xattr_remove(struct zpfs_fs *fs, struct zpfs_inode *inode,
 }
 
 /**
+ * zpfs_inode_kill_priv() - what a write, truncate or chown by an
+ *	unprivileged caller takes away from a file
+ * @fs: the mount
+ * @inode: a regular file (anything else is left alone)
+ *
+ * Clears set-user-ID, and set-group-ID when the group may execute (without
+ * group execute it marks mandatory locking, which stays), and drops the
+ * security.capability attribute: the kernel's file_remove_privs() for
+ * tmpfs, done here because with FUSE_HANDLE_KILLPRIV_V2 the kernel leaves
+ * it to us (wire.c). Can't fail.
+ */
+void zpfs_inode_kill_priv(struct zpfs_fs *fs, struct zpfs_inode *inode)
+{
+	struct zpfs_xattr **pp, *x = NULL;
+
+	if (!S_ISREG(inode->type))
+		return;
+	pthread_mutex_lock(&inode->lock);
+	inode->mode &= ~(mode_t)S_ISUID;
+	if ((inode->mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP))
+		inode->mode &= ~(mode_t)S_ISGID;
+	pp = find(inode, "security.capability");
+	if (pp) {
+		x = *pp;
+		*pp = x->next;
+	}
+	pthread_mutex_unlock(&inode->lock);
+	if (x) {
+		zpfs_store_meta_uncharge(fs->store, xattr_bytes(x));
+		free(x);
+	}
+}
+
+/**
  * zpfs_xattr_free_all() - free every attribute of an inode being freed
  * @fs: the mount
  * @inode: the inode; nobody else can reach it. Can't fail.
