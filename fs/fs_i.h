@@ -286,6 +286,7 @@ const struct zpfs_codec *zpfs_store_codec(struct zpfs_store *st, int *level);
 struct zpfs_pagemap {
 	void *root;
 	unsigned int height;
+	unsigned int leaf_cap;	/* slots of the root leaf at height 1 */
 	size_t node_bytes;
 };
 
@@ -304,7 +305,8 @@ struct zpfs_slot *zpfs_pagemap_lookup(const struct zpfs_pagemap *pm,
  * zpfs_pagemap_get() - the slot of a page, created when missing
  * @pm: the map
  * @index: page index
- * @slot: set to the slot (a hole when new)
+ * @slot: set to the slot (a hole when new); valid until the next get()
+ *	or a remove over its index
  *
  * Return: 0, or -ENOMEM (nothing changed). A created slot that stays a hole
  * is reclaimed by the next zpfs_pagemap_remove() over it.

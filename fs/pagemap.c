@@ -34,6 +34,11 @@
  *  - Dense files cost little: one 1 KiB leaf per 64 pages (256 KiB of
  *    data), 0.4 % of the data before compression, plus one 520-byte inner
  *    node per 4096 pages.
+ *  - Small files too: the root leaf of a map of height 1 has only the
+ *    slots its highest index needs, 1, 4, 16 or 64 (grown by moving it),
+ *    so a one-page file costs 24 bytes of map, not a 1 KiB leaf. Most
+ *    files are small: a tree of linux-source-6.1 (83,731 entries) held
+ *    82 MiB of mostly empty leaves before.
  *  - Lookups are short: a 1 GiB file has height 3 (18 bits of index); the
  *    largest file (ZPFS_MAX_FILE_SIZE, 2^51 pages) has height 9. The tree
  *    supports every 64-bit index (height 11, the root using 4 bits).
@@ -54,7 +59,8 @@
  *    skips empty subtrees in one step (SEEK_DATA over a sparse file costs
  *    one node visit per level, not one per 64 holes);
  *  - a slot handed out by get() stays valid until a remove over its own
- *    index: a remove of another range never frees its leaf.
+ *    index (a remove of another range never frees its leaf) or the next
+ *    get() (which may move a small root leaf): callers use it at once.
  * Invariants, between calls: every node in the tree has present != 0; an
  * inner node's bit i is set iff child[i] != NULL; a slot whose bit is clear
  * is a hole; a root of height > 1 has a child other than child 0.
@@ -94,11 +100,18 @@
 
 _Static_assert(PM_FANOUT == 64, "one uint64_t mask per node");
 
-/* A leaf: level 1 of the tree. */
+/*
+ * A leaf: level 1 of the tree. Every leaf has PM_FANOUT slots but the root
+ * of a map of height 1, which has pm->leaf_cap (1, 4, 16 or 64): a file of
+ * one page costs a 24-byte leaf, not 1 KiB (small files are most files).
+ */
 struct pm_leaf {
 	uint64_t present;		/* slots handed out, see above */
-	struct zpfs_slot slot[PM_FANOUT];
+	struct zpfs_slot slot[];	/* PM_FANOUT, or leaf_cap at the root */
 };
+
+#define PM_LEAF_BYTES(cap)	(sizeof(struct pm_leaf) + \
+				 (size_t)(cap) * sizeof(struct zpfs_slot))
 
 /* An inner node: level 2 and up. */
 struct pm_inner {
@@ -165,9 +178,21 @@ static uint64_t pm_overlap_mask(uint64_t base, unsigned int level,
 					    (unsigned int)hi);
 }
 
-static void *pm_node_alloc(struct zpfs_pagemap *pm, unsigned int level)
+/* The slots a root leaf needs for @index: the next of 1, 4, 16, 64. */
+static unsigned int pm_leaf_cap_for(uint64_t index)
 {
-	size_t size = level == 1 ? sizeof(struct pm_leaf) :
+	unsigned int cap = 1;
+
+	while (cap <= index && cap < PM_FANOUT)
+		cap *= 4;
+	return cap;
+}
+
+/* A node at @level; a leaf with @cap slots. */
+static void *pm_node_alloc_cap(struct zpfs_pagemap *pm, unsigned int level,
+			       unsigned int cap)
+{
+	size_t size = level == 1 ? PM_LEAF_BYTES(cap) :
 				   sizeof(struct pm_inner);
 	void *node = calloc(1, size);
 
@@ -176,15 +201,48 @@ static void *pm_node_alloc(struct zpfs_pagemap *pm, unsigned int level)
 	return node;
 }
 
-static void pm_node_free(struct zpfs_pagemap *pm, void *node,
-			 unsigned int level)
+static void *pm_node_alloc(struct zpfs_pagemap *pm, unsigned int level)
 {
-	size_t size = level == 1 ? sizeof(struct pm_leaf) :
+	return pm_node_alloc_cap(pm, level, PM_FANOUT);
+}
+
+static void pm_node_free_cap(struct zpfs_pagemap *pm, void *node,
+			     unsigned int level, unsigned int cap)
+{
+	size_t size = level == 1 ? PM_LEAF_BYTES(cap) :
 				   sizeof(struct pm_inner);
 
 	assert(pm->node_bytes >= size);
 	pm->node_bytes -= size;
 	free(node);
+}
+
+/* Free a node below the root (every such leaf is full). */
+static void pm_node_free(struct zpfs_pagemap *pm, void *node,
+			 unsigned int level)
+{
+	pm_node_free_cap(pm, node, level, PM_FANOUT);
+}
+
+/*
+ * Give the root leaf of a map of height 1 room for @cap slots (moving it:
+ * slot pointers handed out before are stale). Return: 0, or -ENOMEM with
+ * the map unchanged.
+ */
+static int pm_root_leaf_grow(struct zpfs_pagemap *pm, unsigned int cap)
+{
+	struct pm_leaf *old = pm->root, *leaf;
+
+	assert(pm->height == 1 && cap > pm->leaf_cap);
+	leaf = pm_node_alloc_cap(pm, 1, cap);
+	if (!leaf)
+		return -ENOMEM;
+	leaf->present = old->present;
+	memcpy(leaf->slot, old->slot, pm->leaf_cap * sizeof(leaf->slot[0]));
+	pm_node_free_cap(pm, old, 1, pm->leaf_cap);
+	pm->root = leaf;
+	pm->leaf_cap = cap;
+	return 0;
 }
 
 /* Nodes allocated before zpfs_pagemap_get() changes anything. */
@@ -199,10 +257,10 @@ struct pm_prealloc {
  * Return: 0, or -ENOMEM with nothing allocated.
  */
 static int pm_prealloc(struct zpfs_pagemap *pm, struct pm_prealloc *pa,
-		       unsigned int nr_inner)
+		       unsigned int nr_inner, unsigned int cap)
 {
 	assert(nr_inner <= 2 * PM_MAX_HEIGHT);
-	pa->leaf = pm_node_alloc(pm, 1);
+	pa->leaf = pm_node_alloc_cap(pm, 1, cap);
 	if (!pa->leaf)
 		return -ENOMEM;
 	for (pa->nr_inner = 0; pa->nr_inner < nr_inner; pa->nr_inner++) {
@@ -215,7 +273,7 @@ static int pm_prealloc(struct zpfs_pagemap *pm, struct pm_prealloc *pa,
 out_free_nodes:
 	while (pa->nr_inner-- > 0)
 		pm_node_free(pm, pa->inner[pa->nr_inner], 2);
-	pm_node_free(pm, pa->leaf, 1);
+	pm_node_free_cap(pm, pa->leaf, 1, cap);
 	return -ENOMEM;
 }
 
@@ -341,6 +399,7 @@ static void pm_shrink(struct zpfs_pagemap *pm)
 		pm->root = root->child[0];
 		pm_node_free(pm, root, pm->height);
 		pm->height--;
+		pm->leaf_cap = PM_FANOUT;	/* a leaf that was a child */
 	}
 }
 
@@ -352,6 +411,7 @@ void zpfs_pagemap_init(struct zpfs_pagemap *pm)
 {
 	pm->root = NULL;
 	pm->height = 0;
+	pm->leaf_cap = 0;
 	pm->node_bytes = 0;
 }
 
@@ -361,6 +421,8 @@ struct zpfs_slot *zpfs_pagemap_lookup(const struct zpfs_pagemap *pm,
 	const void *node = pm->root;
 
 	if (!node || index > pm_max_index(pm->height))
+		return NULL;
+	if (pm->height == 1 && index >= pm->leaf_cap)
 		return NULL;
 	for (unsigned int level = pm->height; level > 1; level--) {
 		node = ((const struct pm_inner *)node)->child[
@@ -380,7 +442,12 @@ int zpfs_pagemap_get(struct zpfs_pagemap *pm, uint64_t index,
 	struct pm_leaf *leaf;
 	void *node = pm->root;
 
-	if (node && need <= pm->height) {
+	if (node && need == 1 && index >= pm->leaf_cap) {
+		/* A small root leaf: make room. */
+		if (pm_root_leaf_grow(pm, pm_leaf_cap_for(index)))
+			return -ENOMEM;
+		leaf = pm->root;
+	} else if (node && need <= pm->height) {
 		unsigned int level;
 
 		/* Walk down as far as the tree goes. */
@@ -399,7 +466,7 @@ int zpfs_pagemap_get(struct zpfs_pagemap *pm, uint64_t index,
 			struct pm_inner *parent = node;
 			unsigned int d = pm_digit(index, level);
 
-			if (pm_prealloc(pm, &pa, level - 2))
+			if (pm_prealloc(pm, &pa, level - 2, PM_FANOUT))
 				return -ENOMEM;
 			parent->child[d] = pm_build_path(&pa, index, level - 1);
 			parent->present |= 1ull << d;
@@ -407,10 +474,14 @@ int zpfs_pagemap_get(struct zpfs_pagemap *pm, uint64_t index,
 		}
 	} else if (!node) {
 		/* Empty map: a path from a root at @need down to a leaf. */
-		if (pm_prealloc(pm, &pa, need - 1))
+		unsigned int cap = need == 1 ? pm_leaf_cap_for(index) :
+				   PM_FANOUT;
+
+		if (pm_prealloc(pm, &pa, need - 1, cap))
 			return -ENOMEM;
 		pm->root = pm_build_path(&pa, index, need);
 		pm->height = need;
+		pm->leaf_cap = cap;
 		leaf = pa.leaf;
 	} else {
 		/*
@@ -423,7 +494,12 @@ int zpfs_pagemap_get(struct zpfs_pagemap *pm, uint64_t index,
 		struct pm_inner *top = NULL;
 
 		assert(d != 0);
-		if (pm_prealloc(pm, &pa, (need - pm->height) + (need - 2)))
+		/* The root leaf becomes child 0 of a node: full size. */
+		if (pm->height == 1 && pm->leaf_cap < PM_FANOUT &&
+		    pm_root_leaf_grow(pm, PM_FANOUT))
+			return -ENOMEM;
+		if (pm_prealloc(pm, &pa, (need - pm->height) + (need - 2),
+				PM_FANOUT))
 			return -ENOMEM;
 		node = pm_build_path(&pa, index, need - 1);
 		while (pm->height < need) {
@@ -452,9 +528,10 @@ void zpfs_pagemap_remove(struct zpfs_pagemap *pm, uint64_t first,
 		return;
 	if (pm_remove_node(pm, pm->root, pm->height, 0, first, last, drop,
 			   arg)) {
-		pm_node_free(pm, pm->root, pm->height);
+		pm_node_free_cap(pm, pm->root, pm->height, pm->leaf_cap);
 		pm->root = NULL;
 		pm->height = 0;
+		pm->leaf_cap = 0;
 		return;
 	}
 	pm_shrink(pm);

@@ -283,9 +283,9 @@ static void test_partial_leaves(void)
 	size_t full, leaf;
 
 	zpfs_pagemap_init(&one);
-	ASSERT_EQ(put(&one, 0, 0), 0);
+	ASSERT_EQ(put(&one, 63, 0), 0);		/* a full leaf */
 	leaf = one.node_bytes;
-	EXPECT_EQ(remove_range(&one, 0, 0), 1);
+	EXPECT_EQ(remove_range(&one, 63, 63), 1);
 
 	zpfs_pagemap_init(&pm);
 	for (uint64_t i = 0; i < 1000; i++)
@@ -316,6 +316,45 @@ static void test_partial_leaves(void)
 	EXPECT_EQ(pm.node_bytes, 0);
 }
 
+/*
+ * A map of height 1 starts with a root leaf of 1 slot and grows it to 4,
+ * 16, 64 as higher indexes come, keeping what it holds; one page costs a
+ * 24-byte leaf.
+ */
+static void test_small_leaves(void)
+{
+	static const struct { uint64_t index; size_t slots; } steps[] = {
+		{ 0, 1 }, { 1, 4 }, { 3, 4 }, { 4, 16 }, { 15, 16 },
+		{ 16, 64 }, { 63, 64 },
+	};
+	struct zpfs_pagemap pm;
+	size_t i, j;
+
+	zpfs_pagemap_init(&pm);
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		ASSERT_EQ(put(&pm, steps[i].index, (uint32_t)i + 1), 0);
+		EXPECT_EQ(pm.height, 1);
+		EXPECT_EQ(pm.node_bytes,
+			  8 + steps[i].slots * sizeof(struct zpfs_slot));
+		for (j = 0; j <= i; j++)
+			EXPECT_TRUE(stored(&pm, steps[j].index,
+					   (uint32_t)j + 1));
+		/* Past the small leaf: a hole, nothing allocated. */
+		EXPECT_TRUE(is_hole(&pm, steps[i].slots));
+	}
+	EXPECT_EQ(remove_range(&pm, 0, UINT64_MAX), 7);
+	EXPECT_EQ(pm.node_bytes, 0);
+
+	/* A small leaf grows to full size when the tree grows above it. */
+	ASSERT_EQ(put(&pm, 2, 1), 0);
+	ASSERT_EQ(put(&pm, 64, 2), 0);
+	EXPECT_EQ(pm.height, 2);
+	EXPECT_TRUE(stored(&pm, 2, 1));
+	EXPECT_TRUE(stored(&pm, 64, 2));
+	EXPECT_EQ(remove_range(&pm, 0, UINT64_MAX), 2);
+	EXPECT_EQ(pm.node_bytes, 0);
+}
+
 /* The tree grows for large indexes and shrinks back when they go. */
 static void test_grow_shrink(void)
 {
@@ -333,7 +372,9 @@ static void test_grow_shrink(void)
 	EXPECT_TRUE(stored(&pm, 5, 1));
 	EXPECT_EQ(remove_range(&pm, 1ull << 30, 1ull << 30), 1);
 	EXPECT_EQ(pm.height, h);
-	EXPECT_EQ(pm.node_bytes, small);
+	/* The small root leaf was made full to go under a node. */
+	EXPECT_TRUE(pm.node_bytes > small);
+	EXPECT_EQ(pm.node_bytes, 8 + 64 * sizeof(struct zpfs_slot));
 	EXPECT_TRUE(stored(&pm, 5, 1));
 	EXPECT_EQ(remove_range(&pm, 0, UINT64_MAX), 1);
 	EXPECT_EQ(pm.node_bytes, 0);
@@ -544,5 +585,5 @@ TAP_MAIN(TAP_TEST(test_empty),
 	 TAP_TEST(test_dense_overhead),
 	 TAP_TEST(test_unfilled),
 	 TAP_TEST(test_partial_leaves),
-	 TAP_TEST(test_grow_shrink),
+	 TAP_TEST(test_small_leaves), TAP_TEST(test_grow_shrink),
 	 TAP_TEST(test_model))
