@@ -513,7 +513,7 @@ void zpfs_acl_chmod_locked(struct zpfs_inode *inode);
  * ------------------------------------------------------------------------ */
 
 struct fuse_session;
-int zpfs_wire_attach(struct fuse_session *se);
+int zpfs_wire_attach(struct fuse_session *se, const char *mountpoint);
 bool zpfs_wire_killpriv(void);
 bool zpfs_wire_write_kill(void);
 

@@ -36,13 +36,26 @@
  * Nothing else is touched; the structures are the kernel's UAPI
  * (<linux/fuse.h>). A kernel without the flag (before 5.11) gets the
  * answer libfuse made and keeps asking, as before.
+ *
+ * Read-ahead. Once INIT is answered, the mount's backing device exists
+ * with the read-ahead the kernel settled on: at most its default of
+ * 128 KiB, whatever max_readahead says (the kernel only ever lowers it
+ * from INIT). A sequential reader then gets 128 KiB READs, each a round
+ * trip. The answer to INIT is followed by setting the mount's
+ * /sys/class/bdi/MAJ:MIN/read_ahead_kb to READAHEAD_KB, the size of the
+ * largest request (max_write, max_pages): cold sequential reads of 1 GiB
+ * went from ~1.5 to ~1.9 GB/s (dd bs=1M, drop_caches, same build). It is
+ * the same knob an administrator would turn (and can turn back); without
+ * the right to write it (not root) nothing changes.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/fuse.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -59,6 +72,11 @@ static bool init_seen, init_offers_v2;
 /* Whether the session took the flag; read by every request thread after
  * INIT (the kernel sends nothing else before it has the answer). */
 static _Atomic bool killpriv_v2;
+
+/* The mount's read-ahead knob, found before the session starts. */
+static char bdi_ra_path[64];
+
+#define READAHEAD_KB	"1024"
 
 /* The WRITE this thread is running asked to kill set-id bits. */
 static __thread bool write_kill;
@@ -103,6 +121,75 @@ static ssize_t wire_read(int fd, void *buf, size_t len, void *userdata)
 	return n;
 }
 
+/* Raise the mount's read-ahead; INIT has been answered. */
+static void set_readahead(void)
+{
+	int fd = open(bdi_ra_path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return;
+	n = write(fd, READAHEAD_KB, strlen(READAHEAD_KB));
+	(void)n;	/* EACCES, EINVAL: keep the kernel's choice */
+	close(fd);
+}
+
+/* Whether a mountinfo path (spaces etc. as \ooo) names @path. */
+static bool mountinfo_eq(const char *mi, const char *path)
+{
+	while (*mi && *path) {
+		int c = (unsigned char)*mi;
+
+		if (c == '\\' && mi[1] >= '0' && mi[1] <= '3' &&
+		    mi[2] >= '0' && mi[2] <= '7' && mi[3] >= '0' &&
+		    mi[3] <= '7') {
+			c = (mi[1] - '0') * 64 + (mi[2] - '0') * 8 +
+			    (mi[3] - '0');
+			mi += 4;
+		} else {
+			mi++;
+		}
+		if (c != (unsigned char)*path++)
+			return false;
+	}
+	return !*mi && !*path;
+}
+
+/*
+ * Find the device number of the FUSE mount at @mountpoint, the last one
+ * mounted there, in /proc/self/mountinfo (a stat() of the mount point
+ * would wait for the session we have not started yet).
+ */
+static void find_bdi(const char *mountpoint)
+{
+	unsigned int major, minor, found = 0;
+	char line[4096], mp[4096];
+	FILE *f;
+
+	f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned int ma, mi;
+		const char *sep = strstr(line, " - ");
+
+		if (!sep || strncmp(sep + 3, "fuse", 4))
+			continue;
+		if (sscanf(line, "%*u %*u %u:%u %*s %4095s", &ma, &mi,
+			   mp) != 3)
+			continue;
+		if (!mountinfo_eq(mp, mountpoint))
+			continue;
+		major = ma;
+		minor = mi;
+		found = 1;
+	}
+	fclose(f);
+	if (found)
+		snprintf(bdi_ra_path, sizeof(bdi_ra_path),
+			 "/sys/class/bdi/%u:%u/read_ahead_kb", major, minor);
+}
+
 static ssize_t wire_writev(int fd, struct iovec *iov, int count,
 			   void *userdata)
 {
@@ -130,23 +217,27 @@ static ssize_t wire_writev(int fd, struct iovec *iov, int count,
 	n = writev(fd, copy, 2);
 	if (n >= 0 && init_offers_v2)
 		atomic_store(&killpriv_v2, true);
+	if (n >= 0 && bdi_ra_path[0])
+		set_readahead();
 	return n;
 }
 
 /**
  * zpfs_wire_attach() - put the inspecting transport under a session
  * @se: a mounted session whose loop has not started
+ * @mountpoint: where it is mounted (absolute, as given to the mount)
  *
  * Return: 0, or a negative errno from fuse_session_custom_io() (the
  * session then runs as libfuse made it, without the flag).
  */
-int zpfs_wire_attach(struct fuse_session *se)
+int zpfs_wire_attach(struct fuse_session *se, const char *mountpoint)
 {
 	static const struct fuse_custom_io io = {
 		.read = wire_read,
 		.writev = wire_writev,
 	};
 
+	find_bdi(mountpoint);
 	return fuse_session_custom_io(se, &io, fuse_session_fd(se));
 }
 

@@ -205,6 +205,18 @@ os.close(fd)'
 	zpfs_eq "$(zpfs_xattr "$MNT" logical_bytes)" 0 "logical_bytes of the mount"
 }
 
+@test "read-ahead of the mount is 1 MiB, the largest request" {
+	local dev ra
+	dev=$(mountpoint -d "$MNT")
+	ra=$(cat "/sys/class/bdi/$dev/read_ahead_kb")
+	zpfs_eq "$ra" 1024
+	# A second mount gets its own.
+	mkdir -p "$TEST_TMP/other"
+	zpfs_mount_at "$TEST_TMP/other"
+	dev=$(mountpoint -d "$TEST_TMP/other")
+	zpfs_eq "$(cat "/sys/class/bdi/$dev/read_ahead_kb")" 1024
+}
+
 @test "dense file: 1 GiB written and read back intact (ZPFS_BIG_MB)" {
 	local mb=${ZPFS_BIG_MB:-1024} t0 t1 t2 want
 	zpfs_tmpfs
