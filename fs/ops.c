@@ -830,23 +830,14 @@ static void zpfs_op_statfs(fuse_req_t req, fuse_ino_t ino)
  * Files
  * ------------------------------------------------------------------------ */
 
-static void zpfs_op_open(fuse_req_t req, fuse_ino_t ino,
-			 struct fuse_file_info *fi)
-{
-	struct zpfs_inode *inode = req_inode(req, ino);
-
-	if (S_ISDIR(inode->type)) {
-		fuse_reply_err(req, EISDIR);
-		return;
-	}
-	/*
-	 * O_TRUNC comes as a setattr before the open (FUSE_CAP_ATOMIC_O_TRUNC
-	 * is off). Only this mount changes the data, so the kernel may keep
-	 * its cached pages across opens.
-	 */
-	fi->keep_cache = 1;
-	fuse_reply_open(req, fi);
-}
+/*
+ * No open or opendir: the kernel takes their ENOSYS as "never ask again"
+ * (FUSE_CAP_NO_OPEN_SUPPORT, _NO_OPENDIR_SUPPORT) and opens with
+ * FOPEN_KEEP_CACHE (and FOPEN_CACHE_DIR), which is what they answered:
+ * only this mount changes the tree, so cached pages and listings stay
+ * valid across opens. That saves the OPEN round trip of every open(2) and
+ * the RELEASE of every close(2). A file handle holds nothing here.
+ */
 
 static void zpfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size,
 			 off_t off, struct fuse_file_info *fi)
@@ -1023,15 +1014,6 @@ static void zpfs_op_copy_file_range(fuse_req_t req, fuse_ino_t ino_in,
  * Directories
  * ------------------------------------------------------------------------ */
 
-static void zpfs_op_opendir(fuse_req_t req, fuse_ino_t ino,
-			    struct fuse_file_info *fi)
-{
-	if (!S_ISDIR(req_inode(req, ino)->type)) {
-		fuse_reply_err(req, ENOTDIR);
-		return;
-	}
-	fuse_reply_open(req, fi);
-}
 
 /* The inode ".." names; caller holds @dir's .lock. */
 static struct zpfs_inode *dotdot(struct zpfs_inode *dir)
@@ -1361,7 +1343,8 @@ static void zpfs_op_init(void *userdata, struct fuse_conn_info *conn)
 	unsigned int want = FUSE_CAP_ASYNC_READ | FUSE_CAP_PARALLEL_DIROPS |
 			    FUSE_CAP_CACHE_SYMLINKS | FUSE_CAP_READDIRPLUS |
 			    FUSE_CAP_READDIRPLUS_AUTO | FUSE_CAP_ASYNC_DIO |
-			    FUSE_CAP_AUTO_INVAL_DATA;
+			    FUSE_CAP_AUTO_INVAL_DATA | FUSE_CAP_NO_OPEN_SUPPORT |
+			    FUSE_CAP_NO_OPENDIR_SUPPORT;
 	unsigned int acl = FUSE_CAP_POSIX_ACL | FUSE_CAP_DONT_MASK;
 	struct zpfs_fs *fs = userdata;
 
@@ -1383,12 +1366,12 @@ static void zpfs_op_destroy(void *userdata)
 }
 
 /*
- * flush, release, fsync, releasedir and fsyncdir have nothing to do: every
- * write is stored when it is answered and a file handle holds nothing. They
- * are left out on purpose: libfuse answers release and releasedir itself,
- * and the kernel takes ENOSYS for flush, fsync and fsyncdir as "succeeds,
- * never ask again", which saves a round trip on every close(). (With a
- * writeback cache, flush would have to report write errors: see DESIGN.)
+ * open, opendir, flush, release, fsync, releasedir and fsyncdir have
+ * nothing to do: every write is stored when it is answered and a file
+ * handle holds nothing. They are left out on purpose: the kernel takes
+ * ENOSYS for each as "never ask again" (open and opendir: see "Files"),
+ * which saves round trips on every open() and close(). (With a writeback
+ * cache, flush would have to report write errors: see DESIGN.)
  */
 const struct fuse_lowlevel_ops zpfs_ops = {
 	.init		= zpfs_op_init,
@@ -1406,11 +1389,9 @@ const struct fuse_lowlevel_ops zpfs_ops = {
 	.symlink	= zpfs_op_symlink,
 	.rename		= zpfs_op_rename,
 	.link		= zpfs_op_link,
-	.open		= zpfs_op_open,
 	.read		= zpfs_op_read,
 	.write		= zpfs_op_write,
 	.write_buf	= zpfs_op_write_buf,
-	.opendir	= zpfs_op_opendir,
 	.readdir	= zpfs_op_readdir,
 	.readdirplus	= zpfs_op_readdirplus,
 	.statfs		= zpfs_op_statfs,
