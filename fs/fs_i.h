@@ -558,11 +558,13 @@ struct zpfs_config {
 	char *mode;		/* mode=, octal, as given */
 	char *uid;		/* uid= */
 	char *gid;		/* gid= */
+	char *cache;		/* cache=: "auto" or "none" */
 	uint64_t mem_limit;	/* size= parsed: bytes */
 	uint64_t max_inodes;	/* nr_inodes= parsed; 0: no limit */
 	mode_t root_mode;
 	uid_t root_uid;
 	gid_t root_gid;
+	bool direct_io;		/* cache=none */
 };
 
 /**

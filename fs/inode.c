@@ -411,6 +411,7 @@ static void config_free_strings(struct zpfs_config *c)
 	free(c->mode);
 	free(c->uid);
 	free(c->gid);
+	free(c->cache);
 }
 
 /**
@@ -443,10 +444,12 @@ struct zpfs_fs *zpfs_fs_create(const struct zpfs_config *cfg)
 	c->mode = cfg->mode ? strdup(cfg->mode) : NULL;
 	c->uid = cfg->uid ? strdup(cfg->uid) : NULL;
 	c->gid = cfg->gid ? strdup(cfg->gid) : NULL;
+	c->cache = cfg->cache ? strdup(cfg->cache) : NULL;
 	err = ENOMEM;
 	if (!c->backend || !c->compressor || (cfg->size && !c->size) ||
 	    (cfg->nr_inodes && !c->nr_inodes) || (cfg->mode && !c->mode) ||
-	    (cfg->uid && !c->uid) || (cfg->gid && !c->gid))
+	    (cfg->uid && !c->uid) || (cfg->gid && !c->gid) ||
+	    (cfg->cache && !c->cache))
 		goto out_free_cfg;
 
 	err = -zpfs_codec_find(c->compressor, &fs->codec, &fs->level);

@@ -117,6 +117,8 @@ static const struct zpoolfs_option zpoolfs_options[] = {
 		    "owner of the root directory (default: the caller)"),
 	ZPOOLFS_OPT("gid=%s", gid, "-o gid=GROUP",
 		    "group of the root directory (default: the caller's)"),
+	ZPOOLFS_OPT("cache=%s", cache, "-o cache=auto|none",
+		    "page cache, or direct I/O (default: auto)"),
 };
 
 #define NR_OPTIONS	(sizeof(zpoolfs_options) / sizeof(zpoolfs_options[0]))
@@ -596,6 +598,14 @@ static int check_config(struct zpfs_config *cfg)
 		}
 		cfg->root_gid = (gid_t)id;
 	}
+
+	if (cfg->cache && strcmp(cfg->cache, "auto") &&
+	    strcmp(cfg->cache, "none")) {
+		print_error("bad cache '%s' (expected auto or none)",
+			cfg->cache);
+		return -1;
+	}
+	cfg->direct_io = cfg->cache && !strcmp(cfg->cache, "none");
 	return 0;
 }
 
@@ -673,6 +683,7 @@ static void free_cmdline(struct cmdline *cl)
 	free(cfg->mode);
 	free(cfg->uid);
 	free(cfg->gid);
+	free(cfg->cache);
 	free(cl->nonopt[0]);
 	free(cl->nonopt[1]);
 }

@@ -344,6 +344,7 @@ static void zpfs_op_create(fuse_req_t req, fuse_ino_t parent,
 		return;
 	}
 	fi->keep_cache = 1;
+	fi->direct_io = req_fs(req)->cfg.direct_io;
 	fuse_reply_create(req, &e, fi);
 }
 
@@ -831,13 +832,27 @@ static void zpfs_op_statfs(fuse_req_t req, fuse_ino_t ino)
  * ------------------------------------------------------------------------ */
 
 /*
- * No open or opendir: the kernel takes their ENOSYS as "never ask again"
- * (FUSE_CAP_NO_OPEN_SUPPORT, _NO_OPENDIR_SUPPORT) and opens with
- * FOPEN_KEEP_CACHE (and FOPEN_CACHE_DIR), which is what they answered:
- * only this mount changes the tree, so cached pages and listings stay
- * valid across opens. That saves the OPEN round trip of every open(2) and
- * the RELEASE of every close(2). A file handle holds nothing here.
+ * No opendir, and no open unless cache=none: the kernel takes their ENOSYS
+ * as "never ask again" (FUSE_CAP_NO_OPEN_SUPPORT, _NO_OPENDIR_SUPPORT) and
+ * opens with FOPEN_KEEP_CACHE (and FOPEN_CACHE_DIR), which is what they
+ * would answer: only this mount changes the tree, so cached pages and
+ * listings stay valid across opens. That saves the OPEN round trip of
+ * every open(2) and the RELEASE of every close(2). A file handle holds
+ * nothing here. With cache=none every open answers direct_io: reads and
+ * writes skip the page cache (and mmap works through
+ * FUSE_DIRECT_IO_ALLOW_MMAP, wire.c).
  */
+static void zpfs_op_open(fuse_req_t req, fuse_ino_t ino,
+			 struct fuse_file_info *fi)
+{
+	(void)ino;
+	if (!req_fs(req)->cfg.direct_io) {
+		fuse_reply_err(req, ENOSYS);
+		return;
+	}
+	fi->direct_io = 1;
+	fuse_reply_open(req, fi);
+}
 
 static void zpfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size,
 			 off_t off, struct fuse_file_info *fi)
@@ -1366,10 +1381,10 @@ static void zpfs_op_destroy(void *userdata)
 }
 
 /*
- * open, opendir, flush, release, fsync, releasedir and fsyncdir have
- * nothing to do: every write is stored when it is answered and a file
- * handle holds nothing. They are left out on purpose: the kernel takes
- * ENOSYS for each as "never ask again" (open and opendir: see "Files"),
+ * opendir, flush, release, fsync, releasedir and fsyncdir have nothing
+ * to do: every write is stored when it is answered and a file handle holds
+ * nothing. They are left out on purpose (open answers ENOSYS, see
+ * "Files"): the kernel takes ENOSYS for each as "never ask again",
  * which saves round trips on every open() and close(). (With a writeback
  * cache, flush would have to report write errors: see DESIGN.)
  */
@@ -1390,6 +1405,7 @@ const struct fuse_lowlevel_ops zpfs_ops = {
 	.rename		= zpfs_op_rename,
 	.link		= zpfs_op_link,
 	.read		= zpfs_op_read,
+	.open		= zpfs_op_open,
 	.write		= zpfs_op_write,
 	.write_buf	= zpfs_op_write_buf,
 	.readdir	= zpfs_op_readdir,

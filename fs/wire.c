@@ -33,6 +33,10 @@
  *   writev  the successful answer to that INIT: add the flag to a copy of
  *           fuse_init_out.flags when the kernel offered it.
  *
+ *
+ * With cache=none it also adds FUSE_DIRECT_IO_ALLOW_MMAP (Linux 6.6+),
+ * without which the kernel refuses shared mappings of direct_io files.
+ *
  * Nothing else is touched; the structures are the kernel's UAPI
  * (<linux/fuse.h>). A kernel without the flag (before 5.11) gets the
  * answer libfuse made and keeps asking, as before.
@@ -64,10 +68,14 @@
 
 #include "fs/fs_i.h"
 
+/* FUSE_DIRECT_IO_ALLOW_MMAP (protocol 7.39, Linux 6.6), a flags2 bit:
+ * newer than the <linux/fuse.h> of some build machines. */
+#define DIRECT_IO_ALLOW_MMAP2	(1u << (36 - 32))
+
 /* Set by the INIT request, read by its answer: both before any other
  * request, on one thread. */
 static uint64_t init_unique;
-static bool init_seen, init_offers_v2;
+static bool init_seen, init_offers_v2, init_offers_dio_mmap;
 
 /* Whether the session took the flag; read by every request thread after
  * INIT (the kernel sends nothing else before it has the answer). */
@@ -98,6 +106,10 @@ static void inspect_request(const void *buf, size_t n)
 			init_unique = in->unique;
 			init_seen = true;
 			init_offers_v2 = arg->flags & FUSE_HANDLE_KILLPRIV_V2;
+			init_offers_dio_mmap =
+				(arg->flags & FUSE_INIT_EXT) &&
+				n >= sizeof(*in) + sizeof(*arg) &&
+				(arg->flags2 & DIRECT_IO_ALLOW_MMAP2);
 		}
 		break;
 	case FUSE_WRITE:
@@ -194,11 +206,11 @@ static ssize_t wire_writev(int fd, struct iovec *iov, int count,
 			   void *userdata)
 {
 	const struct fuse_out_header *out = iov[0].iov_base;
+	const struct zpfs_fs *fs = userdata;
 	struct fuse_init_out arg;
 	struct iovec copy[2];
 	ssize_t n;
 
-	(void)userdata;
 	if (!init_seen || count != 2 || iov[0].iov_len < sizeof(*out) ||
 	    out->unique != init_unique || out->error ||
 	    iov[1].iov_len < offsetof(struct fuse_init_out, flags) +
@@ -211,6 +223,13 @@ static ssize_t wire_writev(int fd, struct iovec *iov, int count,
 	memcpy(&arg, iov[1].iov_base, iov[1].iov_len);
 	if (init_offers_v2)
 		arg.flags |= FUSE_HANDLE_KILLPRIV_V2;
+	/* cache=none: direct_io files may still be mapped (shared too). */
+	if (fs && fs->cfg.direct_io && init_offers_dio_mmap &&
+	    iov[1].iov_len >= offsetof(struct fuse_init_out, flags2) +
+			      sizeof(uint32_t)) {
+		arg.flags |= FUSE_INIT_EXT;
+		arg.flags2 |= DIRECT_IO_ALLOW_MMAP2;
+	}
 	copy[0] = iov[0];
 	copy[1].iov_base = &arg;
 	copy[1].iov_len = iov[1].iov_len;

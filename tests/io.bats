@@ -205,6 +205,36 @@ os.close(fd)'
 	zpfs_eq "$(zpfs_xattr "$MNT" logical_bytes)" 0 "logical_bytes of the mount"
 }
 
+@test "cache=none: direct I/O, data intact, mmap (shared too) still works" {
+	zpfs_umount
+	zpfs_mount cache=none
+	dd if=/dev/urandom of="$TEST_TMP/src" bs=64k count=40 status=none
+	cp "$TEST_TMP/src" "$MNT/f"
+	cmp "$TEST_TMP/src" "$MNT/f"
+	# Read, yet nothing of it is in the page cache (with cache=auto, all
+	# of it would be).
+	cat "$MNT/f" > /dev/null
+	zpfs_eq "$(fincore -n -b -o RES "$MNT/f" | tr -d ' ')" 0
+	python3 -c '
+import mmap, os, sys
+p = sys.argv[1]
+fd = os.open(p, os.O_RDWR)
+m = mmap.mmap(fd, 8192)
+m[100:105] = b"hello"
+m.flush()
+m.close()
+os.close(fd)
+with open(p, "rb") as f:
+    f.seek(100)
+    assert f.read(5) == b"hello", "shared mapping write not seen"
+' "$MNT/f"
+	dd if="$TEST_TMP/src" of="$MNT/f" bs=4k count=1 seek=10 skip=3 \
+		conv=notrunc status=none
+	cmp <(dd if="$MNT/f" bs=4k skip=10 count=1 status=none) \
+	    <(dd if="$TEST_TMP/src" bs=4k skip=3 count=1 status=none)
+	zpfs_eq "$(stat -c %s "$MNT/f")" $((64 * 1024 * 40))
+}
+
 @test "read-ahead of the mount is 1 MiB, the largest request" {
 	local dev ra
 	dev=$(mountpoint -d "$MNT")

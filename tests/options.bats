@@ -17,7 +17,7 @@ teardown() {
 	zpfs_teardown
 }
 
-ZPFS_OPTIONS=(backend compressor size nr_inodes mode uid gid)
+ZPFS_OPTIONS=(backend compressor size nr_inodes mode uid gid cache)
 
 project_version() {
 	sed -n "s/^[[:space:]]*version: '\([^']*\)',.*/\1/p" \
@@ -213,6 +213,9 @@ rst_section() {
 	expect_bad -o mode=17777 zpoolfs "$MNT"
 	expect_bad -o uid=no_such_user_zpfs zpoolfs "$MNT"
 	expect_bad -o gid=no_such_group_zpfs zpoolfs "$MNT"
+	expect_bad -o cache=sometimes zpoolfs "$MNT"
+	zpfs_match "$stderr" 'sometimes'
+	expect_bad -o cache= zpoolfs "$MNT"
 }
 
 @test "bad input: missing mount point" {
