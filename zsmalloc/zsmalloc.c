@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * zsmalloc.c - a memory allocator for compressed objects (design of
- * mm/zsmalloc.c, Linux v6.1, with the zspage chain size of v6.3, re-done
- * for userspace).
+ * mm/zsmalloc.c, Linux v6.1, re-done for userspace, with longer zspage
+ * chains and smaller metadata).
  *
  * zsmalloc packs objects of any size from 1 to 4096 bytes densely: unlike
  * zbud, which never puts more than two objects in a page, it lets objects
@@ -15,25 +15,26 @@
  * undo fragmentation (compaction) while the handles stay valid.
  *
  * Size classes. Objects are rounded up to a multiple of
- * ZS_SIZE_CLASS_DELTA = 16 bytes; the 256 classes hold slots of 16, 32,
- * ..., 4096 bytes. Each class stores its objects in zspages: chains of
- * 1 to ZS_MAX_PAGES_PER_ZSPAGE pages, seen as one array of equal slots
- * laid end to end. The chain length of a class is chosen once, to spend
- * the least memory per object (the end of a zspage that cannot hold a
- * whole slot, plus the zspage's descriptor, shared by its objects).
- * Neighbouring classes that end up with the same pages and slots per
- * zspage would use memory identically, so they are merged into the larger
- * one (the kernel's "can_merge"): fewer partly used zspages.
+ * ZS_SIZE_CLASS_DELTA = 16 bytes. Each class stores its objects in
+ * zspages: chains of 1 to ZS_MAX_PAGES_PER_ZSPAGE (32) pages, seen as one
+ * array of equal slots laid end to end. The chain length of a class is
+ * chosen once, to spend the least memory per object (the end of a zspage
+ * that cannot hold a whole slot, plus the zspage's descriptor, shared by
+ * its objects). A size joins the class of the next larger size when that
+ * class spends at most ZS_MERGE_PERMILLE (0.7 %) more memory per object
+ * than the size's own best zspage would (the kernel merges only equal
+ * geometries, which cost exactly the same): 190 classes for the 256
+ * sizes, so fewer partly used zspages.
  *
- * A zspage of the 1904-byte class (14 pages, 30 slots); page k is any
+ * A zspage of the 1904-byte class (20 pages, 43 slots); page k is any
  * page from the page source, usually not next to page k + 1 in memory:
  *
- *          page 0             page 1             page 2        page 13
- *   +------------------+------------------+-----------   ~  --------+---+
- *   | slot 0 | slot 1 | slot| slot 3 | slot 4 |sl...        | slot 29|///|
- *   +------------------+------------------+-----------   ~  --------+---+
+ *          page 0             page 1             page 2        page 19
+ *   +------------------+------------------+-----------   ~  --------+-+
+ *   | slot 0 | slot 1 | slot| slot 3 | slot 4 |sl...        | slot 42|/|
+ *   +------------------+------------------+-----------   ~  --------+-+
  *                    slot 2 spans pages 0 and 1:       end waste /
- *                    map() copies it to a buffer       (224 bytes)
+ *                    map() copies it to a buffer       (48 bytes)
  *
  * Unlike the kernel, a zspage does not hold all of its pages all the
  * time. A page is taken from the page source when a slot on it is first
@@ -41,18 +42,19 @@
  * zspage's pages[] has gaps (NULL) and a partly used zspage costs only
  * the pages its objects lie on. This bounds the memory of a pool by the
  * pages its live objects touch, whatever the chain length, and lets long
- * chains (little end waste) cost nothing in partly used zspages.
+ * chains (little end waste, a geometry of its own for more sizes) cost
+ * nothing in partly used zspages.
  *
  * Descriptors. The kernel keeps a zspage's metadata in struct page and
  * struct zspage; here each zspage has a descriptor of its own, malloc()ed
  * with everything sized for its class:
  *
- *   struct zspage        free[]           pages[]          handles[]
- *   +----------------+---------------+-----------------+-----------------+
- *   | lists, inuse,  | 1 bit a slot: | one pointer a   | one back pointer|
- *   | holes,         | set = free    | page, NULL when | a slot: the     |
- *   | nr_pages       |               | not held        | handle entry    |
- *   +----------------+---------------+-----------------+-----------------+
+ *   struct zspage     free[]          pages[]         handles[]
+ *   +--------------+---------------+---------------+-----------------+
+ *   | list, id,    | 1 bit a slot: | 8 bytes a     | 4 bytes a slot: |
+ *   | inuse, holes,| set = free    | page, NULL    | back pointer to |
+ *   | ... 32 bytes |               | when not held | the handle entry|
+ *   +--------------+---------------+---------------+-----------------+
  *
  * Nothing is kept in the object pages themselves: a slot of 4096 bytes
  * fills its page exactly, and freeing an object never touches its page.
@@ -60,31 +62,43 @@
  * A class keeps the descriptor of its last freed zspage for the next one
  * while it has other zspages.
  *
- * Handles. A handle is the address of an 8-byte entry in a handle page
- * (from the page source, 504 entries after a 64-byte header); the entry
- * holds the object's location, so the handle survives a move:
+ * Handles. A handle names a 4-byte entry in a handle page (a page from
+ * the page source: a 64-byte header, then 1008 entries); the entry holds
+ * the object's location, so the handle survives a move. Zspages and
+ * handle pages are named by small numbers, ids, which the pool's two id
+ * tables (zspage_ids, hpage_ids: two-level arrays, read without a lock)
+ * turn into addresses:
  *
- *   handle --> entry: | zspage descriptor / 16 (48 bits) | class | slot |
- *                     63                               16 15    8 7    0
+ *   handle:  |   0   | class | handle page id | entry index |
+ *            63    40 39   32 31            10 9           0
+ *                             \___ back pointer (32 bits) ___/
  *
- * The class never changes for the life of a handle (objects move only
- * within their class), so map() and free() read it without a lock to know
- * which class lock to take, then read the location under that lock.
- * Handle pages belong to NR_HANDLE_SHARDS shards, each with its own lock,
- * picked per thread; each class keeps a magazine of up to MAG_SIZE free
- * entries, refilled from and returned to the shards in batches, so that
- * an allocation takes one lock (its class's) and threads working in
- * different classes do not meet on a pool-wide lock. An empty handle page
- * goes back at once.
+ *   entry:   | zspage id | slot |
+ *            31        8 7    0
+ *
+ * An object thus costs 8 bytes of handle metadata (its entry and the back
+ * pointer in its zspage's descriptor), where 8-byte pointers both ways
+ * cost 16; the ids limit a pool to 2^24 zspages and 2^22 handle pages (4 G
+ * objects), beyond which zs_malloc() fails. The class never changes for
+ * the life of a handle (objects move only within their class), so map()
+ * and free() know from the handle alone which class lock to take, and read
+ * the entry under it. Handle pages belong to NR_HANDLE_SHARDS shards, each
+ * with its own lock, picked per thread; each class keeps a magazine of up
+ * to MAG_SIZE free entries, refilled from and returned to the shards
+ * MAG_BATCH at a time, so that an allocation takes one lock (its class's)
+ * and threads working in different classes do not meet on a pool-wide
+ * lock. An empty handle page goes back at once.
  *
  * Holes and lists. A free slot lying wholly on pages the zspage holds is
  * a "hole": filling it costs no memory. Each zspage counts its holes. As
- * in the kernel, a class keeps its zspages on fullness lists; those with
- * holes are also on hole lists by the same groups:
+ * in the kernel, a class keeps its zspages on fullness lists; on each,
+ * the zspages having holes come first, so that one link serves both
+ * orders and every list change is O(1):
  *
- *   lists[0..7]	non-full zspages, by inuse * 8 / objs_per_zspage
- *   lists[FULL]	zspages whose every slot is used
- *   hole_lists[0..7]	the zspages of lists[0..7] that have holes
+ *   lists[0..7]	zspages with free slots, by inuse * 8 / objs_per_zspage,
+ *			those having holes first (hole_mask: the lists whose
+ *			first zspage has holes)
+ *   full zspages	on no list
  *
  * zs_malloc() fills the lowest hole of the fullest zspage having holes,
  * else the lowest free slot of the fullest zspage (taking the one or two
@@ -92,62 +106,105 @@
  * zspages fill from the bottom, and sparse zspages, left alone, empty.
  * A zspage whose last object goes is freed (it holds no page by then).
  *
- * Compaction works on one class at a time, under its lock, in two phases.
- * First, as the kernel's: while the class's objects would fit in one
- * zspage fewer, the objects of its sparsest zspage move into the holes,
- * else the lowest free slots, of the fullest ones, and the emptied zspage
- * is freed. Then the top objects of the zspages having holes, sparsest
- * first, move into the holes of fuller zspages, or down into their own
- * lower holes, so that their top pages empty and go back. A move copies
- * the slot, points the handle entry at the new slot and frees the old
- * one; the pages a free slot needs are taken beforehand (struct
- * page_stock), the class lock being dropped meanwhile. zs_compact() runs
- * it on every class (zpool_compact() through the driver). zs_free() runs
- * a short round of it on its class when the class's excess (the bytes of
- * its pages holding no object, beyond the end waste of its zspages) has
- * grown by ZS_AUTO_COMPACT_PAGES pages since the class last compacted
- * completely (or last had less excess); the next free goes on when the
- * round was cut short.
+ * Compaction moves objects within their class: a move copies the slot,
+ * piece by piece, points the handle entry at the new slot and frees the
+ * old one (its pages go back once no object touches them). Two kinds:
+ *
+ *  - automatic, in zs_free(), under the class lock the free holds
+ *    anyway: when the class's excess (the bytes of its pages holding no
+ *    object, beyond the end waste of its zspages) has grown by
+ *    ZS_AUTO_COMPACT_PAGES pages, or ZS_AUTO_COMPACT_PERMILLE of the
+ *    class's pages if more, since the class last compacted completely,
+ *    up to AUTO_COMPACT_MOVES objects move into holes: the top object of
+ *    the sparsest zspage into the lowest hole of the fullest zspage
+ *    having holes, objects flowing only towards zspages holding as many
+ *    objects or more, else the top objects of a zspage down into its own
+ *    holes. No page is taken; the next free of the class goes on when the
+ *    round was cut short.
+ *  - zs_compact() (zpool_compact()), in rounds under the class lock:
+ *    while two zspages or more have free slots, the sparsest is emptied
+ *    into the fullest ones (their holes, else their lowest free slots,
+ *    with pages taken beforehand, struct page_stock, the class lock being
+ *    dropped for the page source) and freed; then the one zspage left
+ *    with free slots is packed, its top objects moving down into its
+ *    lowest free slots. The class ends up in as few zspages as its
+ *    objects need, all full but one whose objects are its lowest slots:
+ *    the fewest pages they can lie on.
  *
  * Mapping. zs_map_object() returns a pointer into the page when the slot
  * lies in one page (or in two that happen to be neighbours in memory),
  * else copies the slot into a per-thread buffer (unless mapping
  * write-only) and returns the buffer; zs_unmap_object() copies the buffer
- * back unless mapping read-only. The class lock is held from map to
- * unmap: the object cannot move (compaction takes the lock), and the map
- * costs one lock round trip. Other users of the same class wait for the
- * unmap, so mappings must be short, and a thread maps one object at a
- * time and calls nothing else of the pool meanwhile (the zpool rule).
+ * back unless mapping read-only, using the location the map found. The
+ * class lock is held from map to unmap: the object cannot move
+ * (compaction takes the lock), and the map costs one lock round trip.
+ * Other users of the same class wait for the unmap, so mappings must be
+ * short, and a thread maps one object at a time and calls nothing else of
+ * the pool meanwhile (the zpool rule).
+ *
+ * The common paths. zs_malloc() takes one class lock round trip: the
+ * entry comes from the class's magazine, the hole from the head of a
+ * list, and the page a slot needs when the class has no hole is taken
+ * before the lock (hole_mask, read without the lock, says so); the lock
+ * is dropped and taken again only for a descriptor or a second page.
+ * zs_free() takes one round trip, automatic compaction included; the
+ * pages it releases go back after it, from an array (their memory is
+ * not touched). The memory figures are pool atomics added to once per
+ * operation; the compaction figures are counted in the classes.
  *
  * Memory accounting. zs_get_total_pages() counts the pages holding
- * objects, the handle pages and the descriptors' bytes (rounded up to
- * pages): everything the pool costs but its fixed pool and class
- * structures.
+ * objects, the handle pages, and the bytes malloc() takes for the
+ * descriptors and id table leaves (rounded up to pages): everything the
+ * pool costs but its fixed pool and class structures.
+ *
+ * Figures. zpool-bench on the lz4 sizes of linux-6.1 (-f
+ * tests/bench/linux-6.1-lz4-sizes.txt -M 4096: 2,000,000 frees, each
+ * followed by an allocation, over a working set of objects, then half of
+ * them freed, then zs_compact(); pool bytes over object bytes, metadata
+ * included; speed in CPU time against glibc malloc()/free() on the same
+ * stream, on a busy 2-core machine):
+ *
+ *   working set    after churn  after frees  compacted  alloc+free+map
+ *   10000 objects     1.049        1.099       1.053     x0.45 malloc
+ *   100000            1.019        1.028       1.020     x0.7
+ *   250000            1.018        1.024       1.017     x0.65
+ *
+ * The small working set stays 5 % over after compaction: its 150 or so
+ * busy classes each keep a partly used page (half a page on average)
+ * over only 2436 pages of objects. In the 250000-object pool, what is left
+ * after compaction is rounding, end waste and last pages (0.75 %), the
+ * handle pages the frees left half empty (0.43 %) and the descriptors
+ * (0.53 %). The time goes to locked instructions (a lock round trip each
+ * for an allocation, a free and a map, and the page source's), to
+ * copying spanning objects out of and back into their pages, and, in a
+ * small pool, to automatic compaction, which keeps it within 5 % at the
+ * cost of 0.45 moves of a cold object per free.
  *
  * Differences from the kernel: zspages hold only the pages their objects
- * touch (see above); up to 16 pages a zspage (the kernel's
- * CONFIG_ZSMALLOC_CHAIN_SIZE maximum; v6.1 used 4, which loses 5 % of
- * memory to the end of zspages for typical compressed pages, and with
- * partly held zspages a long chain costs nothing); the chain length also
- * weighs the descriptor; metadata lives in descriptors, not in struct page
- * or in the objects (no ZS_HANDLE_SIZE header in each object, no huge
- * class special case); compaction also empties pages, not only whole
- * zspages, and runs on its own; the class lock, not a zspage lock, keeps
- * a mapped object in place; no zspage migration by the page allocator
- * (there is none), no shrinker, no per-CPU mapping areas (per-thread
- * buffers instead). ZPOOL_GFP_HIGHMEM is accepted and ignored, as the
- * kernel's zsmalloc accepts highmem: every object is reached through
+ * touch (see above); up to 32 pages a zspage (v6.3 allows 16), and sizes
+ * merged into a slightly larger class; the chain length also weighs the
+ * descriptor; metadata lives in descriptors, not in struct page or in
+ * the objects (no ZS_HANDLE_SIZE header in each object, no huge class
+ * special case), and handle entries are 4 bytes; compaction also empties
+ * pages, not only whole zspages, packs the last zspage of a class, and
+ * runs on its own; the class lock, not a zspage lock, keeps a mapped
+ * object in place; no zspage migration by the page allocator (there is
+ * none), no shrinker, no per-CPU mapping areas (per-thread buffers
+ * instead). ZPOOL_GFP_HIGHMEM is accepted and ignored, as the kernel's
+ * zsmalloc accepts highmem: every object is reached through
  * zs_map_object() anyway.
  *
- * Lock ordering: each class has a lock (class->lock) and each handle
- * shard has one (shard->lock); no function holds two of them at once.
- * Both are taken before the page source's lock (zpool/page.c), which is a
- * leaf; in fact neither is held while calling into the page source or
- * malloc()/free(): zs_malloc() drops the class lock to get pages, handle
- * entries and descriptors, and pages, entries and descriptors to give
- * back are collected and given back after the class lock is dropped. A
- * thread holding a mapping holds a class lock: it must not call into the
- * pool before unmapping.
+ * Lock ordering: each class has a lock (class->lock), each handle shard
+ * has one (shard->lock) and each id table has one (t->lock); no function
+ * holds two of them at once. All are taken before the page source's
+ * lock (zpool/page.c), which is a leaf; in fact none is held while
+ * calling into the page source or malloc()/free(), except that an id
+ * table frees its spare leaves under its own lock when its last id goes.
+ * zs_malloc() drops the class lock to get pages, handle entries and
+ * descriptors, and pages, entries and descriptors to give back are
+ * collected and given back after the class lock is dropped. A thread
+ * holding a mapping holds a class lock: it must not call into the pool
+ * before unmapping.
  */
 #include "config.h"
 
@@ -185,48 +242,76 @@
  * ZS_MAX_PAGES_PER_ZSPAGE - the longest zspage chain.
  *
  * Longer chains waste less at the end of each zspage (the part too short
- * for a slot) and share a descriptor among more objects: on the page
- * sizes of lz4-compressed kernel sources, a 4-page limit (the kernel's
- * before v6.3) loses 6.7 % to both, 8 pages 3.2 %, 16 pages 2.0 %. Since
- * a zspage holds only the pages its objects touch, a long chain costs
- * nothing more when it is partly used; what grows is the descriptor's
- * pages[] array and the number of slots (at most ZS_MAX_OBJS_PER_ZSPAGE,
- * which keeps a slot number in 8 bits).
+ * for a slot), give more sizes a geometry of their own (less rounding)
+ * and share a descriptor header among more objects: on the lz4 sizes of
+ * linux-6.1, rounding, end waste and descriptors cost 6.1 % of the bytes
+ * asked for with at most 4 pages (the kernel's limit before v6.3), 2.5 %
+ * with 8, 1.5 % with 16 (the kernel's largest CONFIG_ZSMALLOC_CHAIN_SIZE)
+ * and 1.1 % with 32. Since a zspage holds only the pages its objects
+ * touch, a long chain costs nothing more when it is partly used; what
+ * grows is the descriptor's pages[] array (8 bytes a page, whatever the
+ * chain) and the number of slots (at most ZS_MAX_OBJS_PER_ZSPAGE, which
+ * keeps a slot number in SLOT_BITS bits).
  */
 #ifndef ZS_MAX_PAGES_PER_ZSPAGE
-#define ZS_MAX_PAGES_PER_ZSPAGE	16
+#define ZS_MAX_PAGES_PER_ZSPAGE	32
 #endif
 #define ZS_MAX_OBJS_PER_ZSPAGE	256
 
 /*
- * ZS_AUTO_COMPACT_PAGES - default automatic compaction threshold.
+ * ZS_MERGE_PERMILLE - how much more memory per object a size may spend in
+ * the class of a larger size, in thousandths.
+ *
+ * Neighbouring sizes that end up with the same pages and slots per zspage
+ * use memory identically and are merged into the larger one (the
+ * kernel's "can_merge"). Merging also the sizes whose own best zspage
+ * would be slightly cheaper makes fewer classes, each with its partly
+ * used zspage and its slack. On the lz4 sizes of linux-6.1 (rounding, end
+ * waste and descriptors over the bytes asked for): 0 gives 242 classes
+ * (184 of them used) and 0.97 %, 7 gives 190 (154) and 1.08 %, 10 gives
+ * 163 (130) and 1.27 %; the kernel's rule (0) with 16 pages gave 193
+ * (158) and 1.36 %.
+ */
+#define ZS_MERGE_PERMILLE	7
+
+/*
+ * ZS_AUTO_COMPACT_PAGES, ZS_AUTO_COMPACT_PERMILLE - the automatic
+ * compaction threshold.
  *
  * zs_free() compacts a class when the class's excess (bytes of its pages
  * holding no object, beyond the unavoidable end of its zspages) has grown
- * by this many pages since the class was last compacted. Lower keeps the
- * pool closer to its live data (each busy class may carry up to this
- * much), higher moves objects less often. 0 turns automatic compaction
- * off. Under zpool-bench's churn (a random object freed, the next size of
- * the lz4 page sizes of linux-6.1 allocated) on a 31 MB pool, the pool
- * stays within 3.8, 4.3, 5.6 and 6.8 % of its objects' bytes for 1, 2, 4
- * and 8 pages, moving 0.77, 0.47, 0.31 and 0.19 objects per free; 16.4 %
- * without.
+ * by ZS_AUTO_COMPACT_PAGES pages, or by ZS_AUTO_COMPACT_PERMILLE of the
+ * class's pages if that is more, since the class was last compacted. A
+ * lower threshold keeps the pool closer to its live data (each busy class
+ * may carry up to this much), a higher one moves objects less often: a
+ * class whose population wanders soon takes again much of what compaction
+ * gave back (3 pages of 4 on the churn below). The pages bound the slack
+ * of the many small classes of a small pool, the per mille that of the few
+ * large classes of a large one. On the churn of zpool-bench (see the file
+ * header), a 250000-object pool moves 0.50 objects per free with 0 per
+ * mille (1.5 % over its objects), 0.21 with 10 (1.8 %) and 0.08 with 20
+ * (2.4 %); a 10000-object pool, whose classes are all under 200 pages, is
+ * governed by the pages: 0.68 moves per free and 3.7 % over with 1 page,
+ * 0.45 and 4.9 % with 2, 0.35 and 5.7 % with 3. 0 pages turns automatic
+ * compaction off (zs_set_auto_compact()).
  */
 #define ZS_AUTO_COMPACT_PAGES	2
+#define ZS_AUTO_COMPACT_PERMILLE 10
 
 /*
- * AUTO_COMPACT_MOVES, STOCK_PAGES - the work of one compaction round.
+ * AUTO_COMPACT_MOVES, ZS_COMPACT_MOVES, STOCK_PAGES - the work of one
+ * compaction round.
  *
- * A round moves at most AUTO_COMPACT_MOVES objects when started by
- * zs_free() (ZS_COMPACT_MOVES from zs_compact()), and fills slots on pages
- * a zspage does not hold from a stock of at most STOCK_PAGES pages taken
- * beforehand (the class lock is not held while calling the page source);
- * a round stopped by either limit is continued by the next free, or by
- * zs_compact()'s next round. Larger rounds finish sooner; smaller ones
- * hold the class lock for less time and take fewer pages in advance.
+ * An automatic round runs inside zs_free(), under the class lock the free
+ * took anyway, and moves at most AUTO_COMPACT_MOVES objects, into holes
+ * only (no page is needed); the next free of the class goes on when the
+ * round was cut short. zs_compact() works in rounds of at most
+ * ZS_COMPACT_MOVES moves and also fills free slots on pages a zspage does
+ * not hold, from a stock of at most STOCK_PAGES pages taken beforehand
+ * (the class lock is not held while calling the page source). Larger
+ * rounds finish sooner; smaller ones hold the class lock for less time.
  */
 #define AUTO_COMPACT_MOVES	16
-#define AUTO_STOCK_PAGES	4
 #define ZS_COMPACT_MOVES	1024
 #define STOCK_PAGES		32
 
@@ -245,74 +330,122 @@
  *
  * Each class keeps up to MAG_SIZE free handle entries, taken from and
  * given back to the shards MAG_BATCH at a time, so that allocating and
- * freeing an object takes the shard lock once in MAG_BATCH times. A
- * larger magazine saves more shard lock round trips, and keeps more
- * entries (8 bytes each) reserved per class; a class with no object left
- * gives its whole magazine back.
+ * freeing an object takes a shard lock once in MAG_BATCH times. A larger
+ * magazine saves more shard lock round trips, and keeps more entries
+ * (4 bytes each) reserved per class; a class with no object left gives
+ * its whole magazine back.
  */
 #define MAG_SIZE		32
 #define MAG_BATCH		16
 
-/* Handle entry: the descriptor's address >> 4, the class, the slot. */
-#define OBJ_SLOT_BITS		8
-#define OBJ_CLASS_BITS		8
-#define OBJ_ZSPAGE_SHIFT	(OBJ_SLOT_BITS + OBJ_CLASS_BITS)
-#define OBJ_SLOT_MASK		((1ul << OBJ_SLOT_BITS) - 1)
-#define OBJ_CLASS_MASK		((1ul << OBJ_CLASS_BITS) - 1)
-#define ZSPAGE_ALIGN		16
+/*
+ * Handle entries (32 bits): the zspage's id and the slot.
+ * Back pointers (32 bits): the handle page's id and the entry's index.
+ * Handles: the class index above HANDLE_CLASS_SHIFT, the back pointer
+ * below.
+ */
+#define SLOT_BITS		8
+#define SLOT_MASK		((1u << SLOT_BITS) - 1)
+#define ZSPAGE_ID_BITS		(32 - SLOT_BITS)
+#define ENTRY_INDEX_BITS	(PAGE_SHIFT - 2)
+#define ENTRY_INDEX_MASK	((1u << ENTRY_INDEX_BITS) - 1)
+#define HPAGE_ID_BITS		(32 - ENTRY_INDEX_BITS)
+#define HANDLE_PAGE_HDR		64
+#define FIRST_ENTRY		(HANDLE_PAGE_HDR / sizeof(uint32_t))
+#define HANDLES_PER_PAGE \
+	((PAGE_SIZE - HANDLE_PAGE_HDR) / sizeof(uint32_t))
+#define HANDLE_CLASS_SHIFT	32
 
-/* Estimated bytes malloc() spends on each descriptor besides its size. */
-#define MALLOC_OVERHEAD		16
+/*
+ * ID_LEAF_SHIFT - the size of a leaf of an id table: 2^ID_LEAF_SHIFT
+ * pointers. Smaller leaves cost less in a small pool (each pool has at
+ * least one leaf per table), larger ones make the fixed top-level array
+ * (one pointer per leaf, mostly never touched) shorter.
+ */
+#define ID_LEAF_SHIFT		9
+#define ID_LEAF_IDS		(1u << ID_LEAF_SHIFT)
+#define ID_LEAF_BYTES		(ID_LEAF_IDS * sizeof(uintptr_t))
 
 /*
  * The fullness lists of a class, as the kernel's fullness groups: a
- * non-full zspage is on lists[inuse * NR_FULLNESS_GROUPS / objs_per_zspage],
- * a full one on lists[ZS_FULL]. Zspages with holes are also on the hole
- * list (see the file header).
+ * zspage with a free slot is on lists[inuse * NR_FULLNESS_GROUPS /
+ * objs_per_zspage], the zspages with holes at the front of the list, the
+ * others behind them; a full zspage is on no list.
  */
 #define NR_FULLNESS_GROUPS	8
-enum zs_list {
-	ZS_FULL = NR_FULLNESS_GROUPS,
-	NR_ZS_LISTS,
-	ZS_UNLISTED = NR_ZS_LISTS,	/* new, or isolated by compaction */
-};
-#define FULLNESS_GROUPS_MASK	((1u << NR_FULLNESS_GROUPS) - 1)
+#define ZS_UNLISTED		NR_FULLNESS_GROUPS	/* full, new, draining */
 #define GROUP_MULT_SHIFT	20
 
 BUILD_BUG_ON(PAGE_SIZE % ZS_SIZE_CLASS_DELTA != 0);
 BUILD_BUG_ON(ZS_SIZE_CLASS_DELTA & (ZS_SIZE_CLASS_DELTA - 1));
 BUILD_BUG_ON(ZS_MAX_ALLOC_SIZE != PAGE_SIZE);
-BUILD_BUG_ON(ZS_SIZE_CLASSES > (1 << OBJ_CLASS_BITS));
-BUILD_BUG_ON(ZS_MAX_OBJS_PER_ZSPAGE > (1 << OBJ_SLOT_BITS));
+BUILD_BUG_ON(ZS_SIZE_CLASSES > 256);	/* zspage->class_index */
+BUILD_BUG_ON(ZS_SIZE_CLASSES & (ZS_SIZE_CLASSES - 1)); /* handle_class() */
+BUILD_BUG_ON(ZS_MAX_OBJS_PER_ZSPAGE > (1 << SLOT_BITS));
 BUILD_BUG_ON(ZS_MAX_PAGES_PER_ZSPAGE < 1 || ZS_MAX_PAGES_PER_ZSPAGE > 255);
 BUILD_BUG_ON(sizeof(unsigned long) < 8);
-BUILD_BUG_ON(_Alignof(max_align_t) < ZSPAGE_ALIGN);
-BUILD_BUG_ON(AUTO_STOCK_PAGES > STOCK_PAGES || AUTO_STOCK_PAGES < 2);
 BUILD_BUG_ON(MAG_BATCH > MAG_SIZE);
+BUILD_BUG_ON(HPAGE_ID_BITS + ENTRY_INDEX_BITS != 32);
+BUILD_BUG_ON(HPAGE_ID_BITS < ID_LEAF_SHIFT ||
+	     ZSPAGE_ID_BITS < ID_LEAF_SHIFT);
+
+/**
+ * struct id_table - small numbers for zspage descriptors or handle pages
+ * @lock:	protects @next, @free and the installing of leaves
+ * @next:	ids from here on were never handed out
+ * @free:	first free id + 1, 0 when none; the slot of a free id holds
+ *		the next one as (next + 1) << 1 | 1
+ * @inuse:	ids handed out and not freed
+ * @max:	ids are below this
+ * @leaves:	leaves[id >> ID_LEAF_SHIFT][id % ID_LEAF_IDS] is the object
+ *		of id. The first leaf is part of the pool's fixed
+ *		structures; the others are installed when ids reach them
+ *		and freed when no id is in use any more (nobody can look
+ *		one up then), counted in the pool's meta_bytes meanwhile
+ *
+ * Lookups take no lock: a leaf is published with release semantics, and
+ * the slot of an id is written before the id is handed to anyone, who
+ * learns it under a lock taken afterwards (the class lock for a zspage,
+ * a shard lock then a class lock for a handle page).
+ */
+struct id_table {
+	spinlock_t lock;
+	uint32_t next;			/* protected by lock */
+	uint32_t free;			/* protected by lock */
+	uint32_t inuse;			/* protected by lock */
+	uint32_t max;
+	uintptr_t **leaves;		/* set under lock, read without */
+};
 
 /**
  * struct zspage - the descriptor of a zspage (malloc()ed)
- * @list:	links it into its class's fullness list, or a compaction
- *		list while isolated
- * @hole_link:	links it into the hole list of its fullness group while
- *		it has holes (and is not isolated)
+ * @list:	links it into its class's fullness list, or a list of
+ *		descriptors to free
+ * @id:		its number in the pool's zspage_ids: handle entries name
+ *		the zspage by it
  * @inuse:	live objects
  * @holes:	free slots lying wholly on pages held
  * @nr_pages:	pages held (non-NULL entries of pages[])
- * @fullness:	the fullness list it is on (enum zs_list), or ZS_UNLISTED
+ * @group:	the fullness list it is on, or ZS_UNLISTED
+ * @class_index: index of its class (for zs_destroy_pool())
+ * @hole_listed: on the front part of its list, with the zspages having
+ *		holes (it had holes when last listed)
  *
  * Followed by free[] (class->words words: bit set = slot free), pages[]
- * (class->pages_per_zspage pointers) and handles[] (class->objs_per_zspage
- * back pointers to handle entries, meaningful for used slots). All fields
- * are protected by the class lock.
+ * (class->pages_per_zspage pointers) and handles[]
+ * (class->objs_per_zspage back pointers, meaningful for used slots). All
+ * fields but @id and @class_index, which never change, are protected by
+ * the class lock.
  */
 struct zspage {
 	struct list_head list;		/* protected by class->lock */
-	struct list_head hole_link;	/* protected by class->lock */
+	uint32_t id;
 	uint16_t inuse;			/* protected by class->lock */
 	uint16_t holes;			/* protected by class->lock */
 	uint8_t nr_pages;		/* protected by class->lock */
-	uint8_t fullness;		/* protected by class->lock */
+	uint8_t group;			/* protected by class->lock */
+	uint8_t class_index;
+	uint8_t hole_listed;		/* protected by class->lock */
 };
 
 /**
@@ -320,23 +453,12 @@ struct zspage {
  * @lock:	protects the lists, the counters below, @spare, @mag, and
  *		every zspage of the class with the handle entries of its
  *		objects; held from zs_map_object() to zs_unmap_object()
- * @lists:	non-full zspages by fullness (used slots), then full ones;
- *		see enum zs_list
- * @hole_lists:	hole_lists[i]: the zspages of lists[i] having holes
  * @list_mask:	bit i set iff lists[i] is not empty
- * @hole_mask:	bit i set iff hole_lists[i] is not empty
+ * @hole_mask:	bit i set iff the first zspage of lists[i] has holes (also
+ *		read without the lock, as a hint)
+ * @mag_nr:	entries in @mag
  * @spare:	an empty descriptor kept for the next zspage while the class
- *		has zspages, or NULL (counted in the pool's meta_bytes)
- * @size:	slot size
- * @index:	index of @size among the classes (stored in handle entries)
- * @pages_per_zspage: pages a zspage spans
- * @objs_per_zspage: slots in a zspage
- * @words:	words of a zspage's free[] bitmap
- * @end_waste:	bytes at the end of a zspage's last page that no slot uses
- * @group_mult:	fullness_group()'s multiplier
- * @desc_size:	bytes of a zspage's descriptor
- * @page_first:	page_first[p]: first slot touching page p
- * @page_last:	page_last[p]: last slot touching page p
+ *		has zspages, or NULL
  * @objs:	live objects
  * @zspages:	zspages
  * @pages:	pages held by the zspages
@@ -345,29 +467,32 @@ struct zspage {
  * @compact_mark: excess (see class_excess()) after the last complete
  *		compaction, lowered as allocations use it up
  * @compact_bytes: automatic compaction threshold in bytes (0: off)
- * @mag:	free handle entries kept for the class's next objects
- * @mag_nr:	entries in @mag
+ * @moved:	objects moved by compaction
+ * @compacted:	pages freed by compaction
+ * @auto_rounds: automatic compaction rounds
+ * @size:	slot size
+ * @index:	index of @size among the classes (in handles)
+ * @pages_per_zspage: pages a zspage spans
+ * @objs_per_zspage: slots in a zspage
+ * @words:	words of a zspage's free[] bitmap
+ * @end_waste:	bytes at the end of a zspage's last page that no slot uses
+ * @group_mult:	zs_group()'s multiplier
+ * @desc_size:	bytes of a zspage's descriptor
+ * @lists:	zspages with free slots by fullness; see NR_FULLNESS_GROUPS
+ * @page_first:	page_first[p]: first slot touching page p
+ * @page_last:	page_last[p]: last slot touching page p
+ * @mag:	back pointers of free handle entries kept for the class's
+ *		next objects
  *
- * The geometry fields (@size to @page_last) are set at creation and
- * read-only afterwards.
+ * The geometry fields (@size to @page_last but @lists) are set at
+ * creation and read-only afterwards.
  */
 struct size_class {
 	spinlock_t lock;
-	struct list_head lists[NR_ZS_LISTS];	/* protected by lock */
-	struct list_head hole_lists[NR_FULLNESS_GROUPS]; /* protected by lock */
 	unsigned int list_mask;			/* protected by lock */
 	unsigned int hole_mask;			/* protected by lock */
+	unsigned int mag_nr;			/* protected by lock */
 	struct zspage *spare;			/* protected by lock */
-	unsigned int size;
-	unsigned int index;
-	unsigned int pages_per_zspage;
-	unsigned int objs_per_zspage;
-	unsigned int words;
-	unsigned int end_waste;
-	unsigned int group_mult;
-	size_t desc_size;
-	uint16_t page_first[ZS_MAX_PAGES_PER_ZSPAGE];
-	uint16_t page_last[ZS_MAX_PAGES_PER_ZSPAGE];
 	uint64_t objs;				/* protected by lock */
 	uint64_t zspages;			/* protected by lock */
 	uint64_t pages;				/* protected by lock */
@@ -375,33 +500,47 @@ struct size_class {
 	uint64_t holes;				/* protected by lock */
 	int64_t compact_mark;			/* protected by lock */
 	int64_t compact_bytes;			/* protected by lock */
-	unsigned int mag_nr;			/* protected by lock */
-	unsigned long *mag[MAG_SIZE];		/* protected by lock */
+	uint64_t moved;				/* protected by lock */
+	uint64_t compacted;			/* protected by lock */
+	uint64_t auto_rounds;			/* protected by lock */
+	unsigned int size;
+	unsigned int index;
+	unsigned int pages_per_zspage;
+	unsigned int objs_per_zspage;
+	unsigned int words;
+	unsigned int end_waste;
+	unsigned int group_mult;
+	unsigned int desc_size;
+	struct list_head lists[NR_FULLNESS_GROUPS]; /* protected by lock */
+	uint16_t page_first[ZS_MAX_PAGES_PER_ZSPAGE];
+	uint16_t page_last[ZS_MAX_PAGES_PER_ZSPAGE];
+	uint32_t mag[MAG_SIZE];			/* protected by lock */
 } __attribute__((aligned(64)));
 
 /**
  * struct handle_page - header of a page of handle entries
  * @list:	on its shard's partial list (free entries left) or full list
  * @shard:	the shard owning the page
- * @free:	free entries given back, linked through their first word
+ * @id:		its number in the pool's hpage_ids (in back pointers)
+ * @free:	index of the first free entry given back (0: none); each
+ *		free entry holds the index of the next
  * @unused:	entries from this index on were never handed out
  * @inuse:	entries handed out
  *
- * All fields but @shard are protected by the shard's lock.
+ * Entries 0 to FIRST_ENTRY - 1 are this header. All fields but @shard and
+ * @id are protected by the shard's lock.
  */
 struct handle_page {
 	struct list_head list;		/* protected by shard->lock */
 	struct handle_shard *shard;
-	unsigned long *free;		/* protected by shard->lock */
-	unsigned int unused;		/* protected by shard->lock */
-	unsigned int inuse;		/* protected by shard->lock */
+	uint32_t id;
+	uint16_t free;			/* protected by shard->lock */
+	uint16_t unused;		/* protected by shard->lock */
+	uint16_t inuse;			/* protected by shard->lock */
 };
 
-#define HANDLE_PAGE_HDR		64
-#define HANDLES_PER_PAGE \
-	((PAGE_SIZE - HANDLE_PAGE_HDR) / sizeof(unsigned long))
-
 BUILD_BUG_ON(sizeof(struct handle_page) > HANDLE_PAGE_HDR);
+BUILD_BUG_ON(PAGE_SIZE / sizeof(uint32_t) > UINT16_MAX);
 
 /**
  * struct handle_shard - one handle allocator of a pool
@@ -418,38 +557,51 @@ struct handle_shard {
 /**
  * struct zs_pool - a zsmalloc pool
  * @size_class:	class of each rounded size; merged sizes share a class
+ * @zspage_ids:	the zspage descriptors by id (handle entries hold ids)
+ * @hpage_ids:	the handle pages by id (back pointers hold ids)
  * @shards:	the handle allocators
  * @pages_nr:	pages held: zspage pages and handle pages
  * @handle_pages: handle pages
- * @meta_bytes:	bytes of the zspage descriptors
- * @pages_compacted: pages freed by compaction
- * @objs_moved:	objects moved by compaction
- * @auto_compactions: compaction runs started by zs_free()
+ * @meta_bytes:	bytes of the zspage descriptors and id table leaves, as
+ *		malloc() takes them
  *
- * The counters are atomics, written under whichever lock the change
- * happens under and read without one; @size_class is read-only after
+ * The counters are atomics, added to once per operation after its locks
+ * are dropped, and read without a lock; @size_class is read-only after
  * creation.
  */
 struct zs_pool {
 	struct size_class *size_class[ZS_SIZE_CLASSES];
+	struct id_table zspage_ids;
+	struct id_table hpage_ids;
 	struct handle_shard shards[NR_HANDLE_SHARDS];
 	uint64_t pages_nr;		/* atomic */
 	uint64_t handle_pages;		/* atomic */
 	uint64_t meta_bytes;		/* atomic */
-	uint64_t pages_compacted;	/* atomic */
-	uint64_t objs_moved;		/* atomic */
-	uint64_t auto_compactions;	/* atomic */
 };
 
+/*
+ * RECLAIM_PAGES - pages an operation collects in an array to give back
+ * once its lock is dropped, enough for a free and an automatic
+ * compaction round; more are linked through their first word, which
+ * touches (and may fault into the cache) memory nobody needs any more.
+ */
+#define RECLAIM_PAGES		(2 * AUTO_COMPACT_MOVES + 4)
+
 /**
- * struct zs_reclaim - pages and descriptors to give back once the class
- * lock is dropped
- * @pages:	pages, linked through their first word
+ * struct zs_reclaim - what an operation gives back and counts once the
+ * class lock is dropped
+ * @page:	pages, the first @nr_pages of them
+ * @nr_pages:	entries used in @page
+ * @more_pages:	pages beyond those, linked through their first word
  * @descs:	descriptors, linked through their list field
+ * @pages_delta: change of the pages held, for pool->pages_nr
  */
 struct zs_reclaim {
-	void *pages;
+	void *page[RECLAIM_PAGES];
+	unsigned int nr_pages;
+	void *more_pages;
 	struct list_head descs;
+	int64_t pages_delta;
 };
 
 /**
@@ -464,13 +616,19 @@ struct page_stock {
 };
 
 /**
- * struct mapping_area - a thread's buffer for objects spanning two pages
- * @buf:	the copy of the mapped slot
+ * struct mapping_area - a thread's mapping
+ * @buf:	the copy of a mapped slot spanning two pages
+ * @zs:		the zspage of the mapped slot, while @copied
+ * @slot:	the mapped slot, while @copied
  * @mm:		the mode of the current mapping
+ * @copied:	the mapping is @buf (unmap copies it back)
  */
 struct mapping_area {
 	_Alignas(64) char buf[ZS_MAX_ALLOC_SIZE];
+	struct zspage *zs;
+	unsigned int slot;
 	enum zpool_mapmode mm;
+	bool copied;
 };
 
 static __thread struct mapping_area zs_map_area;
@@ -493,6 +651,17 @@ static uint64_t counter_get(const uint64_t *c)
 	return __atomic_load_n(c, __ATOMIC_RELAXED);
 }
 
+/*
+ * Bytes glibc's malloc() takes for @size bytes: a size word, rounded up
+ * to 16, at least 32. What the memory figures charge for a descriptor.
+ */
+static size_t malloc_bytes(size_t size)
+{
+	size_t n = (size + sizeof(size_t) + 15) & ~(size_t)15;
+
+	return n < 32 ? 32 : n;
+}
+
 /* Index of the class serving objects of @size bytes (1 to 4096). */
 static unsigned int get_size_class_index(size_t size)
 {
@@ -510,8 +679,10 @@ static unsigned int map_words(unsigned int objs)
 /* Bytes of the descriptor of a zspage of @pages pages and @objs slots. */
 static size_t desc_bytes(unsigned int pages, unsigned int objs)
 {
-	return sizeof(struct zspage) + map_words(objs) * sizeof(uint64_t) +
-	       pages * sizeof(void *) + objs * sizeof(unsigned long *);
+	size_t n = sizeof(struct zspage) + map_words(objs) * sizeof(uint64_t) +
+		   pages * sizeof(void *) + objs * sizeof(uint32_t);
+
+	return (n + 7) & ~(size_t)7;
 }
 
 /*
@@ -519,8 +690,8 @@ static size_t desc_bytes(unsigned int pages, unsigned int objs)
  * least memory per object, pages and descriptor counted (the shortest
  * among equals).
  */
-static void class_geometry(unsigned int size, unsigned int *pages,
-			   unsigned int *objs)
+static uint64_t class_geometry(unsigned int size, unsigned int *pages,
+			       unsigned int *objs)
 {
 	uint64_t best_cost = 0;
 	unsigned int n, best_objs = 0;
@@ -532,7 +703,7 @@ static void class_geometry(unsigned int size, unsigned int *pages,
 
 		if (o > ZS_MAX_OBJS_PER_ZSPAGE)
 			break;
-		cost = n * PAGE_SIZE + desc_bytes(n, o) + MALLOC_OVERHEAD;
+		cost = n * PAGE_SIZE + malloc_bytes(desc_bytes(n, o));
 		/* cost / o < best_cost / best_objs */
 		if (!*pages || cost * best_objs < best_cost * o) {
 			*pages = n;
@@ -541,6 +712,132 @@ static void class_geometry(unsigned int size, unsigned int *pages,
 		}
 	}
 	*objs = best_objs;
+	return best_cost;
+}
+
+/* Id tables: see struct id_table. */
+
+static int id_table_init(struct id_table *t, unsigned int bits)
+{
+	spin_lock_init(&t->lock);
+	t->next = 0;
+	t->free = 0;
+	t->inuse = 0;
+	t->max = (uint32_t)1 << bits;
+	t->leaves = calloc(t->max >> ID_LEAF_SHIFT, sizeof(*t->leaves));
+	if (!t->leaves)
+		return -ENOMEM;
+	t->leaves[0] = calloc(ID_LEAF_IDS, sizeof(**t->leaves));
+	return t->leaves[0] ? 0 : -ENOMEM;
+}
+
+static void id_table_destroy(struct id_table *t)
+{
+	uint32_t i;
+
+	if (t->leaves)
+		for (i = 0; i < t->max >> ID_LEAF_SHIFT; i++)
+			free(t->leaves[i]);
+	free(t->leaves);
+	spin_lock_destroy(&t->lock);
+}
+
+static uintptr_t *id_slot(struct id_table *t, uint32_t id)
+{
+	uintptr_t *leaf = __atomic_load_n(&t->leaves[id >> ID_LEAF_SHIFT],
+					  __ATOMIC_ACQUIRE);
+
+	return &leaf[id & (ID_LEAF_IDS - 1)];
+}
+
+/* The object of id @id, which is in use. No lock needed (see above). */
+static void *id_get(struct id_table *t, uint32_t id)
+{
+	return (void *)__atomic_load_n(id_slot(t, id), __ATOMIC_RELAXED);
+}
+
+/* The object of @id, or NULL when @id is free (for zs_destroy_pool()). */
+static void *id_peek(struct id_table *t, uint32_t id)
+{
+	uintptr_t v = *id_slot(t, id);
+
+	return v & 1 ? NULL : (void *)v;
+}
+
+/*
+ * Give @obj an id, reusing the last freed one. Takes the table's lock,
+ * never with another lock held; may allocate a leaf (counted in @meta).
+ * Return: the id, or -ENOMEM (no memory, or no id left).
+ */
+static long id_alloc(struct id_table *t, void *obj, uint64_t *meta)
+{
+	uintptr_t *leaf = NULL;
+	uint32_t id;
+
+	spin_lock(&t->lock);
+	for (;;) {
+		if (t->free) {
+			id = t->free - 1;
+			t->free = (uint32_t)(*id_slot(t, id) >> 1);
+			break;
+		}
+		if (t->next == t->max)
+			goto out_nomem;
+		id = t->next;
+		if (!t->leaves[id >> ID_LEAF_SHIFT] && leaf) {
+			__atomic_store_n(&t->leaves[id >> ID_LEAF_SHIFT], leaf,
+					 __ATOMIC_RELEASE);
+			counter_add(meta, (int64_t)malloc_bytes(ID_LEAF_BYTES));
+			leaf = NULL;
+		}
+		if (t->leaves[id >> ID_LEAF_SHIFT]) {
+			t->next++;
+			break;
+		}
+		spin_unlock(&t->lock);
+		leaf = calloc(ID_LEAF_IDS, sizeof(*leaf));
+		if (!leaf)
+			return -ENOMEM;
+		spin_lock(&t->lock);
+	}
+	__atomic_store_n(id_slot(t, id), (uintptr_t)obj, __ATOMIC_RELAXED);
+	t->inuse++;
+	spin_unlock(&t->lock);
+	free(leaf);
+	return id;
+
+out_nomem:
+	spin_unlock(&t->lock);
+	free(leaf);
+	return -ENOMEM;
+}
+
+/*
+ * Free @id, which nobody will look up any more; when it was the last one
+ * in use, the table starts afresh with its first leaf only (the others
+ * are freed under the table's lock, a leaf lock). Takes the table lock.
+ */
+static void id_free(struct id_table *t, uint32_t id, uint64_t *meta)
+{
+	uint32_t i, leaves;
+
+	spin_lock(&t->lock);
+	__atomic_store_n(id_slot(t, id), (uintptr_t)t->free << 1 | 1,
+			 __ATOMIC_RELAXED);
+	t->free = id + 1;
+	if (!--t->inuse) {
+		leaves = (t->next + ID_LEAF_IDS - 1) >> ID_LEAF_SHIFT;
+		for (i = 1; i < leaves; i++) {
+			free(t->leaves[i]);
+			t->leaves[i] = NULL;
+		}
+		if (leaves > 1)
+			counter_add(meta, -(int64_t)(leaves - 1) *
+				    (int64_t)malloc_bytes(ID_LEAF_BYTES));
+		t->next = 0;
+		t->free = 0;
+	}
+	spin_unlock(&t->lock);
 }
 
 static uint64_t *zs_free_map(struct zspage *zs)
@@ -553,45 +850,35 @@ static void **zs_pages(const struct size_class *class, struct zspage *zs)
 	return (void **)(zs_free_map(zs) + class->words);
 }
 
-static unsigned long **zs_handles(const struct size_class *class,
-				  struct zspage *zs)
+static uint32_t *zs_handles(const struct size_class *class, struct zspage *zs)
 {
-	return (unsigned long **)(zs_pages(class, zs) +
-				  class->pages_per_zspage);
+	return (uint32_t *)(zs_pages(class, zs) + class->pages_per_zspage);
 }
 
-static unsigned long encode_loc(const struct size_class *class,
-				struct zspage *zs, unsigned int slot)
-{
-	return ((uintptr_t)zs / ZSPAGE_ALIGN) << OBJ_ZSPAGE_SHIFT |
-	       (unsigned long)class->index << OBJ_SLOT_BITS | slot;
-}
-
-static struct zspage *loc_zspage(unsigned long loc)
-{
-	return (struct zspage *)((loc >> OBJ_ZSPAGE_SHIFT) * ZSPAGE_ALIGN);
-}
-
-static unsigned int loc_class(unsigned long loc)
-{
-	return (unsigned int)((loc >> OBJ_SLOT_BITS) & OBJ_CLASS_MASK);
-}
-
-static unsigned int loc_slot(unsigned long loc)
-{
-	return (unsigned int)(loc & OBJ_SLOT_MASK);
-}
-
-static unsigned long read_entry(const unsigned long *entry)
-{
-	return __atomic_load_n(entry, __ATOMIC_RELAXED);
-}
-
-/* The class of a handle; its lock must be taken before the location. */
 static struct size_class *handle_class(struct zs_pool *pool,
 				       unsigned long handle)
 {
-	return pool->size_class[loc_class(read_entry((unsigned long *)handle))];
+	return pool->size_class[(handle >> HANDLE_CLASS_SHIFT) &
+				(ZS_SIZE_CLASSES - 1)];
+}
+
+/* The handle entry a back pointer (or the low half of a handle) names. */
+static uint32_t *entry_of(struct zs_pool *pool, uint32_t bp)
+{
+	uint32_t *hp = id_get(&pool->hpage_ids, bp >> ENTRY_INDEX_BITS);
+
+	return hp + (bp & ENTRY_INDEX_MASK);
+}
+
+/* The zspage a handle entry names. Caller holds the class lock. */
+static struct zspage *zspage_of(struct zs_pool *pool, uint32_t loc)
+{
+	return id_get(&pool->zspage_ids, loc >> SLOT_BITS);
+}
+
+static uint32_t encode_loc(const struct zspage *zs, unsigned int slot)
+{
+	return zs->id << SLOT_BITS | slot;
 }
 
 static bool slot_is_free(struct zspage *zs, unsigned int slot)
@@ -755,98 +1042,89 @@ static int64_t class_excess(const struct size_class *class)
 	       (int64_t)(class->last_pages * class->end_waste);
 }
 
-/* inuse * NR_FULLNESS_GROUPS / objs_per_zspage, for inuse < objs. */
-static unsigned int fullness_group(const struct size_class *class,
-				   unsigned int inuse)
-{
-	return (inuse * class->group_mult) >> GROUP_MULT_SHIFT;
-}
-
-static unsigned int list_of(const struct size_class *class,
-			    const struct zspage *zs)
+/*
+ * The list a zspage belongs on: its fullness group, inuse *
+ * NR_FULLNESS_GROUPS / objs_per_zspage, or ZS_UNLISTED when full.
+ */
+static unsigned int zs_group(const struct size_class *class,
+			     const struct zspage *zs)
 {
 	if (zs->inuse == class->objs_per_zspage)
-		return ZS_FULL;
-	return fullness_group(class, zs->inuse);
-}
-
-/* Take a zspage off the hole list of its fullness group. */
-static void hole_unlink_locked(struct size_class *class, struct zspage *zs)
-{
-	list_del_init(&zs->hole_link);
-	if (list_empty(&class->hole_lists[zs->fullness]))
-		class->hole_mask &= ~(1u << zs->fullness);
+		return ZS_UNLISTED;
+	return (zs->inuse * class->group_mult) >> GROUP_MULT_SHIFT;
 }
 
 /*
- * Take a zspage off its lists (isolate it, or before freeing it). Caller
- * must hold the class lock.
+ * hole_mask is also read without the lock, as a hint (zs_malloc()): it is
+ * written atomically. Caller must hold the class lock.
+ */
+static void set_hole_mask(struct size_class *class, unsigned int mask)
+{
+	__atomic_store_n(&class->hole_mask, mask, __ATOMIC_RELAXED);
+}
+
+/*
+ * Take a listed zspage off its list (or do nothing for an unlisted one).
+ * Caller must hold the class lock.
  */
 static void unlist_locked(struct size_class *class, struct zspage *zs)
 {
-	unsigned int old = zs->fullness;
+	unsigned int g = zs->group;
+	struct list_head *head = &class->lists[g];
 
-	if (!list_empty(&zs->hole_link))
-		hole_unlink_locked(class, zs);
-	if (old == ZS_UNLISTED)
+	if (g == ZS_UNLISTED)
 		return;
 	list_del_init(&zs->list);
-	if (list_empty(&class->lists[old]))
-		class->list_mask &= ~(1u << old);
-	zs->fullness = ZS_UNLISTED;
+	if (list_empty(head))
+		class->list_mask &= ~(1u << g);
+	if (list_empty(head) ||
+	    !list_first_entry(head, struct zspage, list)->hole_listed)
+		set_hole_mask(class, class->hole_mask & ~(1u << g));
+	zs->group = ZS_UNLISTED;
+	zs->hole_listed = 0;
 }
 
 /*
- * Put a zspage on the fullness list its objects call for, and on the hole
- * list of that group iff it has holes. Caller must hold the class lock;
- * @zs is listed, new, or taken off a compaction list.
+ * Put an unlisted zspage on the list its objects call for: at the front
+ * when it has holes, else at the back; a full one stays unlisted. Caller
+ * must hold the class lock.
+ */
+static void list_locked(struct size_class *class, struct zspage *zs)
+{
+	unsigned int g = zs_group(class, zs);
+	struct list_head *head = &class->lists[g];
+
+	if (g == ZS_UNLISTED)
+		return;
+	zs->group = (uint8_t)g;
+	zs->hole_listed = zs->holes != 0;
+	if (zs->hole_listed) {
+		list_add(&zs->list, head);
+		set_hole_mask(class, class->hole_mask | 1u << g);
+	} else {
+		list_add_tail(&zs->list, head);
+	}
+	class->list_mask |= 1u << g;
+}
+
+/*
+ * Move a zspage whose objects or holes changed to the list (or the part
+ * of it) it now belongs on; usually there is nothing to do. Caller must
+ * hold the class lock; @zs is listed, full or new, not being drained.
  */
 static void fix_list_locked(struct size_class *class, struct zspage *zs)
 {
-	unsigned int new = list_of(class, zs);
-
-	if (new != zs->fullness) {
-		unlist_locked(class, zs);
-		list_add(&zs->list, &class->lists[new]);
-		class->list_mask |= 1u << new;
-		zs->fullness = (uint8_t)new;
-	}
-	/* on a hole list, it is on the one of its group (see above) */
-	if (zs->holes && list_empty(&zs->hole_link)) {
-		assert(new < ZS_FULL);
-		list_add(&zs->hole_link, &class->hole_lists[new]);
-		class->hole_mask |= 1u << new;
-	} else if (!zs->holes && !list_empty(&zs->hole_link)) {
-		hole_unlink_locked(class, zs);
-	}
+	if (zs_group(class, zs) == zs->group &&
+	    (zs->holes != 0) == zs->hole_listed)
+		return;
+	unlist_locked(class, zs);
+	list_locked(class, zs);
 }
 
-/* The first zspage having holes of the fullest group, or NULL. */
+/* The first zspage of the fullest group having holes, or NULL. */
 static struct zspage *fullest_with_holes_locked(struct size_class *class)
 {
 	unsigned int mask = class->hole_mask;
-
-	if (!mask)
-		return NULL;
-	return list_first_entry(&class->hole_lists[31 - __builtin_clz(mask)],
-				struct zspage, hole_link);
-}
-
-/* The first zspage having holes of the emptiest group, or NULL. */
-static struct zspage *sparsest_with_holes_locked(struct size_class *class)
-{
-	unsigned int mask = class->hole_mask;
-
-	if (!mask)
-		return NULL;
-	return list_first_entry(&class->hole_lists[__builtin_ctz(mask)],
-				struct zspage, hole_link);
-}
-
-/* The first zspage of the fullest non-full list, or NULL. */
-static struct zspage *fullest_locked(struct size_class *class)
-{
-	unsigned int mask = class->list_mask & FULLNESS_GROUPS_MASK;
 
 	if (!mask)
 		return NULL;
@@ -854,45 +1132,109 @@ static struct zspage *fullest_locked(struct size_class *class)
 				struct zspage, list);
 }
 
-/* The first zspage of the emptiest non-full list, or NULL. */
-static struct zspage *sparsest_locked(struct size_class *class)
+/* The first zspage of the fullest non-empty list, or NULL. */
+static struct zspage *fullest_locked(struct size_class *class)
 {
-	unsigned int mask = class->list_mask & FULLNESS_GROUPS_MASK;
+	unsigned int mask = class->list_mask;
 
 	if (!mask)
 		return NULL;
-	return list_first_entry(&class->lists[__builtin_ctz(mask)],
+	return list_first_entry(&class->lists[31 - __builtin_clz(mask)],
 				struct zspage, list);
+}
+
+/*
+ * A zspage of the emptiest non-empty list that is not @not, or NULL.
+ * Caller must hold the class lock.
+ */
+static struct zspage *sparsest_but_locked(struct size_class *class,
+					  struct zspage *not)
+{
+	unsigned int mask = class->list_mask;
+
+	while (mask) {
+		struct list_head *head =
+			&class->lists[__builtin_ctz(mask)];
+		struct zspage *zs = list_first_entry(head, struct zspage, list);
+
+		if (zs != not)
+			return zs;
+		if (zs->list.next != head)
+			return list_entry(zs->list.next, struct zspage, list);
+		mask &= mask - 1;
+	}
+	return NULL;
 }
 
 static void reclaim_init(struct zs_reclaim *rec)
 {
-	rec->pages = NULL;
+	rec->nr_pages = 0;
+	rec->more_pages = NULL;
 	INIT_LIST_HEAD(&rec->descs);
+	rec->pages_delta = 0;
 }
 
-/* Give back what was collected under a class lock, now dropped. */
-static void reclaim_run(struct zs_reclaim *rec)
+/* A new descriptor for a zspage of @class, with an id. NULL: no memory. */
+static struct zspage *desc_alloc(struct zs_pool *pool,
+				 struct size_class *class)
+{
+	struct zspage *zs = malloc(class->desc_size);
+	long id;
+
+	if (!zs)
+		return NULL;
+	id = id_alloc(&pool->zspage_ids, zs, &pool->meta_bytes);
+	if (id < 0) {
+		free(zs);
+		return NULL;
+	}
+	zs->id = (uint32_t)id;
+	zs->class_index = (uint8_t)class->index;
+	counter_add(&pool->meta_bytes,
+		    (int64_t)malloc_bytes(class->desc_size));
+	return zs;
+}
+
+static void desc_free(struct zs_pool *pool, struct zspage *zs)
+{
+	struct size_class *class = pool->size_class[zs->class_index];
+
+	id_free(&pool->zspage_ids, zs->id, &pool->meta_bytes);
+	counter_add(&pool->meta_bytes,
+		    -(int64_t)malloc_bytes(class->desc_size));
+	free(zs);
+}
+
+/*
+ * Give back what was collected under a class lock, now dropped, and
+ * count what the operation did.
+ */
+static void reclaim_run(struct zs_pool *pool, struct zs_reclaim *rec)
 {
 	struct zspage *zs, *next;
 
-	while (rec->pages) {
-		void *page = rec->pages;
+	if (rec->pages_delta)
+		counter_add(&pool->pages_nr, rec->pages_delta);
+	while (rec->nr_pages)
+		zpool_page_free(rec->page[--rec->nr_pages]);
+	while (rec->more_pages) {
+		void *page = rec->more_pages;
 
-		rec->pages = *(void **)page;
+		rec->more_pages = *(void **)page;
 		zpool_page_free(page);
 	}
 	list_for_each_entry_safe(zs, next, &rec->descs, list)
-		free(zs);
-	INIT_LIST_HEAD(&rec->descs);
+		desc_free(pool, zs);
+	reclaim_init(rec);
 }
 
 /*
  * Make page @p of a zspage present with @page and count the holes it
  * creates. Caller must hold the class lock.
  */
-static void add_page_locked(struct zs_pool *pool, struct size_class *class,
-			    struct zspage *zs, unsigned int p, void *page)
+static void add_page_locked(struct size_class *class, struct zspage *zs,
+			    unsigned int p, void *page,
+			    struct zs_reclaim *rec)
 {
 	void **pages = zs_pages(class, zs);
 
@@ -902,7 +1244,7 @@ static void add_page_locked(struct zs_pool *pool, struct size_class *class,
 	class->pages++;
 	if (p == class->pages_per_zspage - 1)
 		class->last_pages++;
-	counter_add(&pool->pages_nr, 1);
+	rec->pages_delta++;
 	holes_add_locked(class, zs, (int)count_holes_on(class, zs, p));
 }
 
@@ -910,8 +1252,7 @@ static void add_page_locked(struct zs_pool *pool, struct size_class *class,
  * Drop page @p of a zspage, which no used slot touches any more, into
  * @rec. Caller must hold the class lock.
  */
-static void release_page_locked(struct zs_pool *pool,
-				struct size_class *class, struct zspage *zs,
+static void release_page_locked(struct size_class *class, struct zspage *zs,
 				unsigned int p, struct zs_reclaim *rec)
 {
 	void **pages = zs_pages(class, zs);
@@ -924,9 +1265,13 @@ static void release_page_locked(struct zs_pool *pool,
 	class->pages--;
 	if (p == class->pages_per_zspage - 1)
 		class->last_pages--;
-	counter_add(&pool->pages_nr, -1);
-	*(void **)page = rec->pages;
-	rec->pages = page;
+	rec->pages_delta--;
+	if (rec->nr_pages < RECLAIM_PAGES) {
+		rec->page[rec->nr_pages++] = page;
+	} else {
+		*(void **)page = rec->more_pages;
+		rec->more_pages = page;
+	}
 }
 
 /*
@@ -934,9 +1279,9 @@ static void release_page_locked(struct zs_pool *pool,
  * @pages[] (*@nr available, taken from the end). Caller must hold the
  * class lock and have checked that there are enough.
  */
-static void fill_pages_locked(struct zs_pool *pool, struct size_class *class,
-			      struct zspage *zs, unsigned int slot,
-			      void **pages, unsigned int *nr)
+static void fill_pages_locked(struct size_class *class, struct zspage *zs,
+			      unsigned int slot, void **pages,
+			      unsigned int *nr, struct zs_reclaim *rec)
 {
 	unsigned int p, last = slot_last_page(class, slot);
 
@@ -944,32 +1289,31 @@ static void fill_pages_locked(struct zs_pool *pool, struct size_class *class,
 		if (zs_pages(class, zs)[p])
 			continue;
 		assert(*nr > 0);
-		add_page_locked(pool, class, zs, p, pages[--*nr]);
+		add_page_locked(class, zs, p, pages[--*nr], rec);
 	}
 }
 
 /*
- * Use free slot @slot, whose pages are present, for the object of handle
- * entry @entry. Caller must hold the class lock.
+ * Use free slot @slot, whose pages are present, for the object whose
+ * handle entry back pointer @bp names. Caller must hold the class lock.
  */
 static void use_slot_locked(struct size_class *class, struct zspage *zs,
-			    unsigned int slot, unsigned long *entry)
+			    unsigned int slot, uint32_t bp)
 {
 	assert(slot_is_free(zs, slot) && slot_present(class, zs, slot));
 	zs_free_map(zs)[slot / 64] &= ~(1ull << (slot % 64));
 	holes_add_locked(class, zs, -1);
 	zs->inuse++;
 	class->objs++;
-	zs_handles(class, zs)[slot] = entry;
+	zs_handles(class, zs)[slot] = bp;
 }
 
 /*
  * Free used slot @slot and give back the pages no used slot touches any
  * more. Caller must hold the class lock.
  */
-static void free_slot_locked(struct zs_pool *pool, struct size_class *class,
-			     struct zspage *zs, unsigned int slot,
-			     struct zs_reclaim *rec)
+static void free_slot_locked(struct size_class *class, struct zspage *zs,
+			     unsigned int slot, struct zs_reclaim *rec)
 {
 	unsigned int p, first = slot_first_page(class, slot);
 	unsigned int last = slot_last_page(class, slot);
@@ -981,7 +1325,7 @@ static void free_slot_locked(struct zs_pool *pool, struct size_class *class,
 	class->objs--;
 	for (p = first; p <= last; p++)
 		if (!range_used(zs, class->page_first[p], class->page_last[p]))
-			release_page_locked(pool, class, zs, p, rec);
+			release_page_locked(class, zs, p, rec);
 }
 
 /* Set up a descriptor for a new zspage: every slot free, no page. */
@@ -990,21 +1334,17 @@ static void init_zspage_locked(struct size_class *class, struct zspage *zs)
 	uint64_t *map = zs_free_map(zs);
 	unsigned int w;
 
-	memset(zs, 0, class->desc_size);
 	INIT_LIST_HEAD(&zs->list);
-	INIT_LIST_HEAD(&zs->hole_link);
-	zs->fullness = ZS_UNLISTED;
+	zs->inuse = 0;
+	zs->holes = 0;
+	zs->nr_pages = 0;
+	zs->group = ZS_UNLISTED;
+	zs->hole_listed = 0;
 	for (w = 0; w < class->words; w++)
 		map[w] = range_mask(w, 0, class->objs_per_zspage - 1);
+	memset(zs_pages(class, zs), 0,
+	       class->pages_per_zspage * sizeof(void *));
 	class->zspages++;
-}
-
-/* Forget a descriptor: it goes into @rec. Caller holds the lock. */
-static void drop_desc_locked(struct zs_pool *pool, struct size_class *class,
-			     struct zspage *zs, struct zs_reclaim *rec)
-{
-	counter_add(&pool->meta_bytes, -(int64_t)class->desc_size);
-	list_add(&zs->list, &rec->descs);
 }
 
 /*
@@ -1012,8 +1352,8 @@ static void drop_desc_locked(struct zs_pool *pool, struct size_class *class,
  * descriptor as the class's spare while the class has other zspages,
  * else drop it (and the spare) into @rec. Caller must hold the lock.
  */
-static void free_zspage_locked(struct zs_pool *pool, struct size_class *class,
-			       struct zspage *zs, struct zs_reclaim *rec)
+static void free_zspage_locked(struct size_class *class, struct zspage *zs,
+			       struct zs_reclaim *rec)
 {
 	assert(!zs->inuse && !zs->nr_pages && !zs->holes);
 	unlist_locked(class, zs);
@@ -1023,9 +1363,9 @@ static void free_zspage_locked(struct zs_pool *pool, struct size_class *class,
 		class->spare = zs;
 		return;
 	}
-	drop_desc_locked(pool, class, zs, rec);
+	list_add(&zs->list, &rec->descs);
 	if (!class->zspages && class->spare) {
-		drop_desc_locked(pool, class, class->spare, rec);
+		list_add(&class->spare->list, &rec->descs);
 		class->spare = NULL;
 	}
 }
@@ -1098,27 +1438,30 @@ static unsigned int thread_shard(void)
 	return (zs_thread_shard - 1) % NR_HANDLE_SHARDS;
 }
 
-static unsigned long *handle_entries(struct handle_page *hp)
+static uint32_t *handle_entries(struct handle_page *hp)
 {
-	return (unsigned long *)((char *)hp + HANDLE_PAGE_HDR);
+	return (uint32_t *)hp;
 }
 
 /*
- * Up to @want free handle entries from the calling thread's shard into
- * @out (fewer rather than taking a new page once some were found). Takes
- * the shard lock, never with a class lock held. Return: how many (0: no
- * memory).
+ * Up to @want free handle entries from the calling thread's shard, as
+ * back pointers into @out (fewer rather than taking a new page once some
+ * were found). Takes the shard lock, never with a class lock held.
+ * Return: how many (0: no memory).
  */
-static unsigned int handle_alloc_batch(struct zs_pool *pool,
-				       unsigned long **out, unsigned int want)
+static unsigned int handle_alloc_batch(struct zs_pool *pool, uint32_t *out,
+				       unsigned int want)
 {
 	struct handle_shard *shard = &pool->shards[thread_shard()];
 	struct handle_page *hp;
 	unsigned int got = 0;
 	void *page = NULL;
+	long id = -1;
 
 	spin_lock(&shard->lock);
 	while (got < want) {
+		unsigned int idx;
+
 		if (list_empty(&shard->partial)) {
 			if (!page) {
 				if (got)
@@ -1127,13 +1470,20 @@ static unsigned int handle_alloc_batch(struct zs_pool *pool,
 				page = zpool_page_alloc();
 				if (!page)
 					return 0;
+				id = id_alloc(&pool->hpage_ids, page,
+					      &pool->meta_bytes);
+				if (id < 0) {
+					zpool_page_free(page);
+					return 0;
+				}
 				spin_lock(&shard->lock);
 				continue;
 			}
 			hp = page;
 			hp->shard = shard;
-			hp->free = NULL;
-			hp->unused = 0;
+			hp->id = (uint32_t)id;
+			hp->free = 0;
+			hp->unused = FIRST_ENTRY;
 			hp->inuse = 0;
 			list_add(&hp->list, &shard->partial);
 			counter_add(&pool->pages_nr, 1);
@@ -1143,12 +1493,12 @@ static unsigned int handle_alloc_batch(struct zs_pool *pool,
 		hp = list_first_entry(&shard->partial, struct handle_page,
 				      list);
 		if (hp->free) {
-			out[got] = hp->free;
-			hp->free = (unsigned long *)*hp->free;
+			idx = hp->free;
+			hp->free = (uint16_t)handle_entries(hp)[idx];
 		} else {
-			out[got] = &handle_entries(hp)[hp->unused++];
+			idx = hp->unused++;
 		}
-		got++;
+		out[got++] = hp->id << ENTRY_INDEX_BITS | idx;
 		if (++hp->inuse == HANDLES_PER_PAGE) {
 			list_del(&hp->list);
 			list_add(&hp->list, &shard->full);
@@ -1156,66 +1506,66 @@ static unsigned int handle_alloc_batch(struct zs_pool *pool,
 	}
 	spin_unlock(&shard->lock);
 	/* another thread of the shard added a page meanwhile */
-	zpool_page_free(page);
+	if (page) {
+		id_free(&pool->hpage_ids, (uint32_t)id, &pool->meta_bytes);
+		zpool_page_free(page);
+	}
 	return got;
 }
 
 /*
- * Give @n entries back to their shards; empty handle pages go back to the
- * page source. Takes shard locks, never with a class lock held.
+ * Give @n entries (by back pointer) back to their shards; empty handle
+ * pages go back to the page source. Takes shard locks, never with a class
+ * lock held.
  */
-static void handle_free_batch(struct zs_pool *pool, unsigned long **entries,
+static void handle_free_batch(struct zs_pool *pool, const uint32_t *bps,
 			      unsigned int n)
 {
 	struct handle_shard *locked = NULL;
-	void *empty = NULL;
+	struct handle_page *hp, *next;
+	struct list_head empty;
 	unsigned int i;
 
+	INIT_LIST_HEAD(&empty);
 	for (i = 0; i < n; i++) {
-		unsigned long *entry = entries[i];
-		struct handle_page *hp =
-			(struct handle_page *)((uintptr_t)entry & PAGE_MASK);
+		unsigned int idx = bps[i] & ENTRY_INDEX_MASK;
 
+		hp = id_get(&pool->hpage_ids, bps[i] >> ENTRY_INDEX_BITS);
 		if (hp->shard != locked) {
 			if (locked)
 				spin_unlock(&locked->lock);
 			locked = hp->shard;
 			spin_lock(&locked->lock);
 		}
-		*entry = (unsigned long)hp->free;
-		hp->free = entry;
+		handle_entries(hp)[idx] = hp->free;
+		hp->free = (uint16_t)idx;
 		if (hp->inuse-- == HANDLES_PER_PAGE) {
 			list_del(&hp->list);
 			list_add(&hp->list, &locked->partial);
 		}
 		if (!hp->inuse) {
 			list_del(&hp->list);
-			counter_add(&pool->pages_nr, -1);
-			counter_add(&pool->handle_pages, -1);
-			*(void **)hp = empty;
-			empty = hp;
+			list_add(&hp->list, &empty);
 		}
 	}
 	if (locked)
 		spin_unlock(&locked->lock);
-	while (empty) {
-		void *page = empty;
-
-		empty = *(void **)page;
-		zpool_page_free(page);
+	list_for_each_entry_safe(hp, next, &empty, list) {
+		counter_add(&pool->pages_nr, -1);
+		counter_add(&pool->handle_pages, -1);
+		id_free(&pool->hpage_ids, hp->id, &pool->meta_bytes);
+		zpool_page_free(hp);
 	}
 }
 
 /*
- * Take a handle entry from the class's magazine, refilling it from the
- * shard when empty (the class lock is dropped meanwhile). Caller must
- * hold the class lock, and holds it again on return. Return: the entry,
- * or NULL (no memory).
+ * Fill the class's empty magazine from the shard (the class lock is
+ * dropped meanwhile). Caller must hold the class lock, and holds it again
+ * on return. Return: false when no entry could be had (no memory).
  */
-static unsigned long *take_entry_locked(struct zs_pool *pool,
-					struct size_class *class)
+static bool refill_mag_locked(struct zs_pool *pool, struct size_class *class)
 {
-	unsigned long *batch[MAG_BATCH];
+	uint32_t batch[MAG_BATCH];
 	unsigned int n;
 
 	while (!class->mag_nr) {
@@ -1223,8 +1573,7 @@ static unsigned long *take_entry_locked(struct zs_pool *pool,
 		n = handle_alloc_batch(pool, batch, MAG_BATCH);
 		spin_lock(&class->lock);
 		if (!n)
-			return NULL;
-		/* the magazine was empty, so the batch fits */
+			return false;
 		while (n && class->mag_nr < MAG_SIZE)
 			class->mag[class->mag_nr++] = batch[--n];
 		if (n) {
@@ -1233,7 +1582,7 @@ static unsigned long *take_entry_locked(struct zs_pool *pool,
 			spin_lock(&class->lock);
 		}
 	}
-	return class->mag[--class->mag_nr];
+	return true;
 }
 
 /*
@@ -1242,15 +1591,15 @@ static unsigned long *take_entry_locked(struct zs_pool *pool,
  * (MAG_SIZE + 1 entries) to be given back once the lock is dropped. Caller
  * must hold the class lock. Return: the number of entries put in @out.
  */
-static unsigned int put_entry_locked(struct size_class *class,
-				     unsigned long *entry, unsigned long **out)
+static unsigned int put_entry_locked(struct size_class *class, uint32_t bp,
+				     uint32_t *out)
 {
 	unsigned int n = 0;
 
 	if (class->mag_nr == MAG_SIZE)
 		while (n < MAG_BATCH)
 			out[n++] = class->mag[--class->mag_nr];
-	class->mag[class->mag_nr++] = entry;
+	class->mag[class->mag_nr++] = bp;
 	if (!class->objs)
 		while (class->mag_nr)
 			out[n++] = class->mag[--class->mag_nr];
@@ -1286,53 +1635,70 @@ static void stock_drain(struct page_stock *stock)
 		zpool_page_free(stock->pages[--stock->nr]);
 }
 
-/* Take a zspage off its lists onto a compaction list. */
-static void isolate_locked(struct size_class *class, struct zspage *zs,
-			   struct list_head *isolated)
+/*
+ * The one or two pieces of memory slot @slot lies in, into @addr and
+ * @len. Caller holds the class lock, and the slot's pages are present.
+ * Return: the number of pieces.
+ */
+static unsigned int slot_pieces(const struct size_class *class,
+				struct zspage *zs, unsigned int slot,
+				char **addr, size_t *len)
 {
-	unlist_locked(class, zs);
-	list_add(&zs->list, isolated);
+	size_t off = (size_t)slot * class->size;
+	size_t in = off & ~PAGE_MASK;
+	void **pages = zs_pages(class, zs);
+
+	addr[0] = (char *)pages[off >> PAGE_SHIFT] + in;
+	if (in + class->size <= PAGE_SIZE) {
+		len[0] = class->size;
+		return 1;
+	}
+	len[0] = PAGE_SIZE - in;
+	addr[1] = pages[(off >> PAGE_SHIFT) + 1];
+	len[1] = class->size - len[0];
+	return 2;
 }
 
 /*
  * Move the object in slot @from of @src to free slot @to of @dst (maybe
- * @src itself), whose pages are present, update its handle entry and free
- * the old slot. Caller must hold the class lock.
+ * @src itself), whose pages are present, piece by piece, update its
+ * handle entry and free the old slot. Caller must hold the class lock.
  */
 static void move_object_locked(struct zs_pool *pool, struct size_class *class,
 			       struct zspage *src, unsigned int from,
 			       struct zspage *dst, unsigned int to,
 			       struct zs_reclaim *rec)
 {
-	unsigned long *entry = zs_handles(class, src)[from];
-	char *s_addr = slot_addr(class, src, from);
-	char *d_addr;
+	uint32_t bp = zs_handles(class, src)[from];
+	char *s_addr[2], *d_addr[2];
+	size_t s_len[2], d_len[2];
+	unsigned int ns, nd, i = 0, j = 0;
 
-	use_slot_locked(class, dst, to, entry);
-	d_addr = slot_addr(class, dst, to);
-	if (s_addr && d_addr) {
-		memcpy(d_addr, s_addr, class->size);
-	} else if (s_addr) {
-		write_slot(class, dst, to, s_addr);
-	} else if (d_addr) {
-		read_slot(class, src, from, d_addr);
-	} else {
-		char buf[ZS_MAX_ALLOC_SIZE];
+	use_slot_locked(class, dst, to, bp);
+	ns = slot_pieces(class, src, from, s_addr, s_len);
+	nd = slot_pieces(class, dst, to, d_addr, d_len);
+	while (i < ns && j < nd) {
+		size_t n = s_len[i] < d_len[j] ? s_len[i] : d_len[j];
 
-		read_slot(class, src, from, buf);
-		write_slot(class, dst, to, buf);
+		memcpy(d_addr[j], s_addr[i], n);
+		s_addr[i] += n;
+		d_addr[j] += n;
+		s_len[i] -= n;
+		d_len[j] -= n;
+		i += !s_len[i];
+		j += !d_len[j];
 	}
-	__atomic_store_n(entry, encode_loc(class, dst, to), __ATOMIC_RELAXED);
-	free_slot_locked(pool, class, src, from, rec);
-	counter_add(&pool->objs_moved, 1);
+	*entry_of(pool, bp) = encode_loc(dst, to);
+	free_slot_locked(class, src, from, rec);
+	class->moved++;
 }
 
 /*
- * Phase 1: move every object of the isolated zspage @src, top slot first,
- * into the fullest non-full zspages (their lowest hole, else their lowest
- * free slot, with pages from @stock), taking one move from *@budget each.
- * Caller must hold the class lock, and have checked that the other
- * zspages have room for the objects of @src.
+ * Move the objects of the unlisted zspage @src, top slot first, into the
+ * fullest zspages (their lowest hole, else their lowest free slot, with
+ * pages from @stock), taking one move from *@budget each, until @src is
+ * empty or every other zspage is full (ROUND_DONE either way). Caller
+ * must hold the class lock.
  */
 static enum round_end drain_locked(struct zs_pool *pool,
 				   struct size_class *class,
@@ -1346,7 +1712,9 @@ static enum round_end drain_locked(struct zs_pool *pool,
 		int from = find_last_used(class, src, top);
 		int to;
 
-		assert(dst && from >= 0);
+		assert(from >= 0);
+		if (!dst)
+			return ROUND_DONE;
 		if (!*budget)
 			return ROUND_BUDGET;
 		to = find_free_slot(class, dst, 0, class->objs_per_zspage - 1,
@@ -1355,8 +1723,8 @@ static enum round_end drain_locked(struct zs_pool *pool,
 		if (slot_missing_pages(class, dst, (unsigned int)to) >
 		    stock->nr)
 			return ROUND_STOCK;
-		fill_pages_locked(pool, class, dst, (unsigned int)to,
-				  stock->pages, &stock->nr);
+		fill_pages_locked(class, dst, (unsigned int)to, stock->pages,
+				  &stock->nr, rec);
 		move_object_locked(pool, class, src, (unsigned int)from, dst,
 				   (unsigned int)to, rec);
 		fix_list_locked(class, dst);
@@ -1367,55 +1735,92 @@ static enum round_end drain_locked(struct zs_pool *pool,
 }
 
 /*
- * Phase 2: move the top objects of the isolated zspage @src, which was in
- * fullness group @group, into the holes of the fullest zspages having
- * holes, of a group no emptier, else into lower holes of @src itself.
- * Caller must hold the class lock.
+ * Fill holes: move the top object of the sparsest zspage into the lowest
+ * hole of the fullest zspage having holes, objects flowing only from a
+ * zspage to one holding as many objects or more (of two in the same
+ * fullness group, the one holding fewer gives); with no such source, move
+ * the top objects of the destination down into its own holes. Either way
+ * the top pages of a sparse zspage empty and go back, and no page is
+ * needed. At most *@budget moves. Caller must hold the class lock.
  */
 static enum round_end fill_holes_locked(struct zs_pool *pool,
 					struct size_class *class,
-					struct zspage *src, unsigned int group,
 					unsigned int *budget,
 					struct zs_reclaim *rec)
 {
-	unsigned int top = class->objs_per_zspage;
-
-	while (src->inuse) {
-		int from = find_last_used(class, src, top);
+	for (;;) {
 		struct zspage *dst = fullest_with_holes_locked(class);
-		int to = -1;
+		struct zspage *src;
+		int from, to;
 
-		assert(from >= 0);
-		if (dst && dst->fullness >= group) {
-			to = (int)first_hole(class, dst);
-		} else {
-			dst = src;
-			if (src->holes && from > 0)
-				to = find_free_slot(class, src, 0,
-						    (unsigned int)from - 1,
-						    true);
-			if (to < 0)
-				break;
+		if (!dst)
+			return ROUND_DONE;
+		src = sparsest_but_locked(class, dst);
+		if (src && src->inuse > dst->inuse) {
+			struct zspage *fuller = src;
+
+			src = fuller->holes ? dst : NULL;
+			dst = fuller->holes ? fuller : dst;
 		}
+		if (!src)
+			src = dst;
+		from = find_last_used(class, src, class->objs_per_zspage);
+		to = (int)first_hole(class, dst);
+		assert(from >= 0);
+		if (src == dst && to > from)
+			return ROUND_DONE;
 		if (!*budget)
 			return ROUND_BUDGET;
 		move_object_locked(pool, class, src, (unsigned int)from, dst,
 				   (unsigned int)to, rec);
+		(*budget)--;
+		if (!src->inuse)
+			free_zspage_locked(class, src, rec);
+		else
+			fix_list_locked(class, src);
 		if (dst != src)
 			fix_list_locked(class, dst);
-		top = (unsigned int)from;
-		(*budget)--;
 	}
-	return ROUND_DONE;
 }
 
 /*
- * One compaction round on a class. Phase 1, as the kernel's compaction:
- * while the class's objects would fit in one zspage fewer, empty its
- * sparsest zspage into the fullest ones and free it. Phase 2: move the
- * top objects of the sparsest zspage left into holes, so that its top
- * pages empty. At most *@budget moves.
- * Caller must hold the class lock.
+ * Move the top objects of a zspage down into its lowest free slots (with
+ * pages from @stock), until its objects are the lowest slots: a zspage
+ * packed this way holds the fewest pages for its objects. At most
+ * *@budget moves. Caller must hold the class lock.
+ */
+static enum round_end pack_locked(struct zs_pool *pool,
+				  struct size_class *class, struct zspage *zs,
+				  struct page_stock *stock, unsigned int *budget,
+				  struct zs_reclaim *rec)
+{
+	unsigned int last = class->objs_per_zspage - 1;
+
+	for (;;) {
+		int from = find_last_used(class, zs, last + 1);
+		int to = find_free_slot(class, zs, 0, last, false);
+
+		if (from < 0 || to < 0 || to > from)
+			return ROUND_DONE;
+		if (!*budget)
+			return ROUND_BUDGET;
+		if (slot_missing_pages(class, zs, (unsigned int)to) > stock->nr)
+			return ROUND_STOCK;
+		fill_pages_locked(class, zs, (unsigned int)to, stock->pages,
+				  &stock->nr, rec);
+		move_object_locked(pool, class, zs, (unsigned int)from, zs,
+				   (unsigned int)to, rec);
+		(*budget)--;
+	}
+}
+
+/*
+ * One round of zs_compact() on a class: while the class has two zspages
+ * with free slots or more, empty its sparsest zspage into the fullest
+ * ones (the kernel's compaction, carried on to the end) and free it; then
+ * pack the one zspage left with free slots. The class ends up in as few
+ * zspages as its objects need, all full but one whose objects are its
+ * lowest slots. At most *@budget moves. Caller must hold the class lock.
  */
 static enum round_end compact_round_locked(struct zs_pool *pool,
 					   struct size_class *class,
@@ -1423,104 +1828,109 @@ static enum round_end compact_round_locked(struct zs_pool *pool,
 					   unsigned int *budget,
 					   struct zs_reclaim *rec)
 {
-	uint64_t o = class->objs_per_zspage;
-	enum round_end end = ROUND_DONE;
-	struct zspage *src, *next;
-	struct list_head isolated;
+	enum round_end end;
+	struct zspage *src;
 
-	INIT_LIST_HEAD(&isolated);
-	while ((src = sparsest_locked(class))) {
-		/* room elsewhere for its objects: one zspage can go */
-		if (class->zspages * o < class->objs + o)
-			break;
-		isolate_locked(class, src, &isolated);
+	while ((src = sparsest_but_locked(class, NULL)) &&
+	       sparsest_but_locked(class, src)) {
+		unlist_locked(class, src);	/* not a destination */
 		end = drain_locked(pool, class, src, stock, budget, rec);
+		if (!src->inuse) {
+			free_zspage_locked(class, src, rec);
+			continue;
+		}
+		list_locked(class, src);
 		if (end != ROUND_DONE)
-			goto out_putback;
-		free_zspage_locked(pool, class, src, rec);
+			return end;
+		break;		/* the others are full */
 	}
-
-	while ((src = sparsest_with_holes_locked(class))) {
-		unsigned int group = src->fullness;
-
-		isolate_locked(class, src, &isolated);
-		end = fill_holes_locked(pool, class, src, group, budget, rec);
-		if (!src->inuse)
-			free_zspage_locked(pool, class, src, rec);
-		if (end != ROUND_DONE)
-			break;
-	}
-
-out_putback:
-	list_for_each_entry_safe(src, next, &isolated, list) {
-		list_del_init(&src->list);
+	src = sparsest_but_locked(class, NULL);
+	if (src) {
+		end = pack_locked(pool, class, src, stock, budget, rec);
 		fix_list_locked(class, src);
+		if (end != ROUND_DONE)
+			return end;
 	}
-	return end;
+	return fill_holes_locked(pool, class, budget, rec);
 }
 
 /*
- * Whether zs_free() should compact the class: its excess grew past the
- * threshold since it last finished compacting. Caller holds the lock.
+ * Whether the class calls for automatic compaction: its excess grew past
+ * the threshold since it last finished compacting. Caller holds the lock.
  */
 static bool auto_compact_due_locked(const struct size_class *class)
 {
-	return class->compact_bytes &&
-	       class_excess(class) >= class->compact_mark +
-				      class->compact_bytes;
+	int64_t thr = (int64_t)(class->pages * PAGE_SIZE *
+				ZS_AUTO_COMPACT_PERMILLE / 1000);
+
+	if (!class->compact_bytes)
+		return false;
+	if (thr < class->compact_bytes)
+		thr = class->compact_bytes;
+	return class_excess(class) >= class->compact_mark + thr;
 }
 
 /*
- * Compact a class in rounds of at most @moves moves, taking the class
- * lock for each: until a round finishes, @rounds rounds have run or a
- * round made no progress. A round stopped for want of pages is followed
- * by one with a stock of @stock_pages pages. With @due, stop as soon as
- * the class no longer calls for automatic compaction. Caller must not
- * hold the class lock. Return: pages freed (net).
+ * The automatic compaction round of zs_free(): fill holes, at most
+ * AUTO_COMPACT_MOVES moves. Caller must hold the class lock.
+ */
+static void auto_compact_locked(struct zs_pool *pool,
+				struct size_class *class,
+				struct zs_reclaim *rec)
+{
+	unsigned int budget = AUTO_COMPACT_MOVES;
+	uint64_t before = class->pages;
+
+	if (fill_holes_locked(pool, class, &budget, rec) == ROUND_DONE)
+		class->compact_mark = class_excess(class);
+	if (class->pages < before)
+		class->compacted += before - class->pages;
+	class->auto_rounds++;
+}
+
+/*
+ * Compact a class for zs_compact(), in rounds of at most ZS_COMPACT_MOVES
+ * moves, taking the class lock for each: until a round finishes or makes
+ * no progress. A round stopped for want of pages is followed by one with
+ * a stock of STOCK_PAGES pages. Caller must not hold the class lock.
+ * Return: pages freed (net).
  */
 static unsigned long compact_class(struct zs_pool *pool,
-				   struct size_class *class,
-				   unsigned int stock_pages, unsigned int moves,
-				   unsigned int rounds, bool due)
+				   struct size_class *class)
 {
 	struct page_stock stock = { .nr = 0 };
 	int64_t freed = 0;
 	struct zs_reclaim rec;
 
 	reclaim_init(&rec);
-	while (rounds--) {
+	for (;;) {
+		unsigned int budget = ZS_COMPACT_MOVES;
 		enum round_end end;
-		unsigned int budget = moves;
 		uint64_t before;
 
 		spin_lock(&class->lock);
-		if (due && !auto_compact_due_locked(class)) {
-			spin_unlock(&class->lock);
-			break;
-		}
 		before = class->pages;
 		end = compact_round_locked(pool, class, &stock, &budget, &rec);
+		if (class->pages < before)
+			class->compacted += before - class->pages;
 		freed += (int64_t)before - (int64_t)class->pages;
 		if (end == ROUND_DONE)
 			class->compact_mark = class_excess(class);
 		spin_unlock(&class->lock);
-		reclaim_run(&rec);
+		reclaim_run(pool, &rec);
 		if (end == ROUND_DONE ||
-		    (budget == moves && end != ROUND_STOCK))
+		    (budget == ZS_COMPACT_MOVES && end != ROUND_STOCK))
 			break;
 		if (end == ROUND_STOCK) {
 			unsigned int had = stock.nr;
 
-			stock_fill(&stock, stock_pages);
-			if (budget == moves && stock.nr == had)
+			stock_fill(&stock, STOCK_PAGES);
+			if (budget == ZS_COMPACT_MOVES && stock.nr == had)
 				break;	/* no progress, no more pages */
 		}
 	}
 	stock_drain(&stock);
-	if (freed <= 0)
-		return 0;
-	counter_add(&pool->pages_compacted, freed);
-	return (unsigned long)freed;
+	return freed > 0 ? (unsigned long)freed : 0;
 }
 
 /* Automatic compaction threshold of a class, in bytes; 0: off. */
@@ -1539,13 +1949,32 @@ static int64_t compact_bytes(unsigned int pages)
  * API
  *****************/
 
+/*
+ * Whether sizes whose best zspage has @pages pages, @objs slots and costs
+ * @cost bytes (descriptor included) join the class @prev, of the next
+ * larger size, whose zspage costs @prev_cost: when the geometry is the
+ * same, or the class's memory per object is within ZS_MERGE_PERMILLE of
+ * theirs.
+ */
+static bool can_merge(const struct size_class *prev, uint64_t prev_cost,
+		      unsigned int pages, unsigned int objs, uint64_t cost)
+{
+	if (prev->pages_per_zspage == pages && prev->objs_per_zspage == objs)
+		return true;
+	/* prev_cost / prev->objs <= cost / objs * (1 + permille / 1000) */
+	return prev_cost * objs * 1000 <=
+	       cost * prev->objs_per_zspage * (1000 + ZS_MERGE_PERMILLE);
+}
+
 /**
  * zs_create_pool() - create a new zsmalloc pool
  * @name: a name for the pool (unused, kept for the kernel's signature)
  *
  * Sets up the size classes: the chain length of each, and the merging of
- * neighbouring classes of identical geometry. No page is taken until the
- * first allocation. Automatic compaction is on (ZS_AUTO_COMPACT_PAGES).
+ * neighbouring sizes into the class of a larger one that uses memory as
+ * well, or nearly (ZS_MERGE_PERMILLE). No page is taken until the first
+ * allocation. Automatic compaction is on (ZS_AUTO_COMPACT_PAGES,
+ * ZS_AUTO_COMPACT_PERMILLE).
  *
  * Return: the new pool, empty, or NULL if its structures could not be
  * allocated.
@@ -1553,9 +1982,10 @@ static int64_t compact_bytes(unsigned int pages)
 struct zs_pool *zs_create_pool(const char *name)
 {
 	struct size_class *prev = NULL;
+	uint64_t cost, prev_cost = 0;
 	struct zs_pool *pool;
 	unsigned int i, p;
-	int k;
+	int k, ret;
 
 	(void)name;
 	pool = calloc(1, sizeof(*pool));
@@ -1566,6 +1996,9 @@ struct zs_pool *zs_create_pool(const char *name)
 		INIT_LIST_HEAD(&pool->shards[i].partial);
 		INIT_LIST_HEAD(&pool->shards[i].full);
 	}
+	ret = id_table_init(&pool->zspage_ids, ZSPAGE_ID_BITS);
+	if (id_table_init(&pool->hpage_ids, HPAGE_ID_BITS) || ret)
+		goto out_destroy_pool;
 
 	/* largest first, so that smaller sizes can join a larger class */
 	for (k = ZS_SIZE_CLASSES - 1; k >= 0; k--) {
@@ -1574,9 +2007,8 @@ struct zs_pool *zs_create_pool(const char *name)
 		unsigned int pages, objs;
 		struct size_class *class;
 
-		class_geometry(size, &pages, &objs);
-		if (prev && prev->pages_per_zspage == pages &&
-		    prev->objs_per_zspage == objs) {
+		cost = class_geometry(size, &pages, &objs);
+		if (prev && can_merge(prev, prev_cost, pages, objs, cost)) {
 			pool->size_class[k] = prev;
 			continue;
 		}
@@ -1586,10 +2018,8 @@ struct zs_pool *zs_create_pool(const char *name)
 			goto out_destroy_pool;
 		memset(class, 0, sizeof(*class));
 		spin_lock_init(&class->lock);
-		for (i = 0; i < NR_ZS_LISTS; i++)
-			INIT_LIST_HEAD(&class->lists[i]);
 		for (i = 0; i < NR_FULLNESS_GROUPS; i++)
-			INIT_LIST_HEAD(&class->hole_lists[i]);
+			INIT_LIST_HEAD(&class->lists[i]);
 		class->size = size;
 		class->index = (unsigned int)k;
 		class->pages_per_zspage = pages;
@@ -1600,7 +2030,7 @@ struct zs_pool *zs_create_pool(const char *name)
 		 * below the next integer; the multiplier errs by less */
 		class->group_mult = (NR_FULLNESS_GROUPS << GROUP_MULT_SHIFT) /
 				    objs + 1;
-		class->desc_size = desc_bytes(pages, objs);
+		class->desc_size = (unsigned int)desc_bytes(pages, objs);
 		for (p = 0; p < pages; p++) {
 			unsigned int last = (unsigned int)(((p + 1) *
 					PAGE_SIZE - 1) / size);
@@ -1614,6 +2044,7 @@ struct zs_pool *zs_create_pool(const char *name)
 		class->compact_bytes = compact_bytes(ZS_AUTO_COMPACT_PAGES);
 		pool->size_class[k] = class;
 		prev = class;
+		prev_cost = cost;
 	}
 	return pool;
 
@@ -1632,40 +2063,40 @@ out_destroy_pool:
  */
 void zs_destroy_pool(struct zs_pool *pool)
 {
-	struct handle_page *hp, *hnext;
 	struct size_class *class;
-	struct zspage *zs, *next;
-	unsigned int i, l, p;
+	uint32_t id;
+	unsigned int i, p;
 
 	if (!pool)
 		return;
+	/* every descriptor, spares included, has an id */
+	for (id = 0; pool->zspage_ids.leaves && id < pool->zspage_ids.next;
+	     id++) {
+		struct zspage *zs = id_peek(&pool->zspage_ids, id);
+		void **pages;
+
+		if (!zs)
+			continue;
+		class = pool->size_class[zs->class_index];
+		pages = zs_pages(class, zs);
+		for (p = 0; p < class->pages_per_zspage; p++)
+			zpool_page_free(pages[p]);
+		free(zs);
+	}
+	for (id = 0; pool->hpage_ids.leaves && id < pool->hpage_ids.next;
+	     id++)
+		zpool_page_free(id_peek(&pool->hpage_ids, id));
 	for (i = 0; i < ZS_SIZE_CLASSES; i++) {
 		class = pool->size_class[i];
 		if (!class || class->index != i)
 			continue;
-		for (l = 0; l < NR_ZS_LISTS; l++) {
-			list_for_each_entry_safe(zs, next, &class->lists[l],
-						 list) {
-				void **pages = zs_pages(class, zs);
-
-				for (p = 0; p < class->pages_per_zspage; p++)
-					zpool_page_free(pages[p]);
-				free(zs);
-			}
-		}
-		free(class->spare);
 		spin_lock_destroy(&class->lock);
 		free(class);
 	}
-	for (i = 0; i < NR_HANDLE_SHARDS; i++) {
-		struct handle_shard *shard = &pool->shards[i];
-
-		list_for_each_entry_safe(hp, hnext, &shard->partial, list)
-			zpool_page_free(hp);
-		list_for_each_entry_safe(hp, hnext, &shard->full, list)
-			zpool_page_free(hp);
-		spin_lock_destroy(&shard->lock);
-	}
+	for (i = 0; i < NR_HANDLE_SHARDS; i++)
+		spin_lock_destroy(&pool->shards[i].lock);
+	id_table_destroy(&pool->zspage_ids);
+	id_table_destroy(&pool->hpage_ids);
 	free(pool);
 }
 
@@ -1677,11 +2108,13 @@ void zs_destroy_pool(struct zs_pool *pool)
  *	 accepted (every object is movable and reached through a mapping)
  * @handle: set to the handle of the new object
  *
- * Takes a handle entry, then, in the object's class, a hole (costs no
- * memory), else the lowest free slot of the fullest zspage (taking the
- * one or two pages it lies on), else the first slot of a new zspage.
- * Pages and descriptors are allocated with the class lock dropped, then
- * the choice is made again. The object's contents are undefined.
+ * Takes a handle entry from the class's magazine, then, in the object's
+ * class, a hole (costs no memory), else the lowest free slot of the
+ * fullest zspage (taking the one or two pages it lies on), else the first
+ * slot of a new zspage. Pages and descriptors are allocated with the
+ * class lock not held: a page beforehand when the class had no hole at
+ * last look, else with the lock dropped, and the choice made again. The
+ * object's contents are undefined.
  *
  * Return: 0 and *@handle set; -EINVAL if @size is 0; -ENOSPC if @size is
  * larger than ZS_MAX_ALLOC_SIZE (4096); -ENOMEM if no page, descriptor or
@@ -1690,11 +2123,12 @@ void zs_destroy_pool(struct zs_pool *pool)
 int zs_malloc(struct zs_pool *pool, size_t size, gfp_t gfp,
 	      unsigned long *handle)
 {
-	struct zspage *zs, *spare_desc = NULL;
-	unsigned int nspare = 0, slot, need, nout;
-	unsigned long *entry, *out[MAG_SIZE + 1];
+	struct zspage *zs, *new_desc = NULL;
+	unsigned int npg = 0, slot, need, nout;
+	uint32_t bp, out[MAG_SIZE + 1];
 	struct size_class *class;
-	void *spare[2];
+	struct zs_reclaim rec;
+	void *pg[2];
 	int64_t excess;
 
 	(void)gfp;
@@ -1703,18 +2137,30 @@ int zs_malloc(struct zs_pool *pool, size_t size, gfp_t gfp,
 	if (size > ZS_MAX_ALLOC_SIZE)
 		return -ENOSPC;
 	class = pool->size_class[get_size_class_index(size)];
+	reclaim_init(&rec);
+	/*
+	 * No hole in the class when last looked (a hint, read without the
+	 * lock): the slot will need a page, so take one now rather than
+	 * drop the lock for it later. Given back if not used.
+	 */
+	if (!__atomic_load_n(&class->hole_mask, __ATOMIC_RELAXED)) {
+		pg[0] = zpool_page_alloc();
+		npg = pg[0] != NULL;
+	}
 
 	spin_lock(&class->lock);
-	entry = take_entry_locked(pool, class);
-	if (!entry) {
+	if (unlikely(!class->mag_nr) && !refill_mag_locked(pool, class)) {
 		spin_unlock(&class->lock);
+		while (npg)
+			zpool_page_free(pg[--npg]);
 		return -ENOMEM;
 	}
+	bp = class->mag[--class->mag_nr];
 	for (;;) {
 		bool want_desc = false;
 
 		zs = fullest_with_holes_locked(class);
-		if (zs) {
+		if (likely(zs)) {
 			slot = first_hole(class, zs);
 			break;
 		}
@@ -1723,72 +2169,70 @@ int zs_malloc(struct zs_pool *pool, size_t size, gfp_t gfp,
 			slot = (unsigned int)find_free_slot(class, zs, 0,
 					class->objs_per_zspage - 1, false);
 			need = slot_missing_pages(class, zs, slot);
-			if (need <= nspare)
+			if (need <= npg)
 				break;
 		} else {
 			slot = 0;
 			need = 1;
-			if (nspare && (class->spare || spare_desc)) {
+			if (npg && (class->spare || new_desc)) {
 				if (class->spare) {
 					zs = class->spare;
 					class->spare = NULL;
 				} else {
-					zs = spare_desc;
-					spare_desc = NULL;
-					counter_add(&pool->meta_bytes,
-						    (int64_t)class->desc_size);
+					zs = new_desc;
+					new_desc = NULL;
 				}
 				init_zspage_locked(class, zs);
 				break;
 			}
-			want_desc = !class->spare && !spare_desc;
+			want_desc = !class->spare && !new_desc;
 		}
 
 		/* get what is missing without the lock, then look again */
 		spin_unlock(&class->lock);
-		while (nspare < need) {
-			spare[nspare] = zpool_page_alloc();
-			if (!spare[nspare])
+		while (npg < need) {
+			pg[npg] = zpool_page_alloc();
+			if (!pg[npg])
 				goto out_put_entry;
-			nspare++;
+			npg++;
 		}
 		if (want_desc) {
-			spare_desc = malloc(class->desc_size);
-			if (!spare_desc)
-				goto out_put_entry;
-			assert((uintptr_t)spare_desc % ZSPAGE_ALIGN == 0);
-			/* the location must fit an entry; always true today */
-			if ((uintptr_t)spare_desc >>
-			    (64 - OBJ_ZSPAGE_SHIFT + 4))
+			new_desc = desc_alloc(pool, class);
+			if (!new_desc)
 				goto out_put_entry;
 		}
 		spin_lock(&class->lock);
 	}
 
-	fill_pages_locked(pool, class, zs, slot, spare, &nspare);
-	use_slot_locked(class, zs, slot, entry);
-	__atomic_store_n(entry, encode_loc(class, zs, slot), __ATOMIC_RELAXED);
+	fill_pages_locked(class, zs, slot, pg, &npg, &rec);
+	use_slot_locked(class, zs, slot, bp);
+	*entry_of(pool, bp) = encode_loc(zs, slot);
 	fix_list_locked(class, zs);
 	excess = class_excess(class);
 	if (excess < class->compact_mark)
 		class->compact_mark = excess;
 	spin_unlock(&class->lock);
-	*handle = (unsigned long)entry;
-	while (nspare)
-		zpool_page_free(spare[--nspare]);
-	free(spare_desc);
+	*handle = (unsigned long)class->index << HANDLE_CLASS_SHIFT | bp;
+	if (unlikely(npg || new_desc)) {
+		while (npg)
+			zpool_page_free(pg[--npg]);
+		if (new_desc)
+			list_add(&new_desc->list, &rec.descs);
+	}
+	reclaim_run(pool, &rec);
 	return 0;
 
 out_put_entry:
 	/* back to the magazine, which goes back whole if the class is empty */
 	spin_lock(&class->lock);
-	nout = put_entry_locked(class, entry, out);
+	nout = put_entry_locked(class, bp, out);
 	spin_unlock(&class->lock);
 	if (nout)
 		handle_free_batch(pool, out, nout);
-	while (nspare)
-		zpool_page_free(spare[--nspare]);
-	free(spare_desc);
+	while (npg)
+		zpool_page_free(pg[--npg]);
+	if (new_desc)
+		desc_free(pool, new_desc);
 	return -ENOMEM;
 }
 
@@ -1800,40 +2244,34 @@ out_put_entry:
  * Pages no live object touches any more go back to the page source, and
  * a zspage left empty is freed. When the class's excess has grown past
  * the automatic compaction threshold, a compaction round of at most
- * AUTO_COMPACT_MOVES moves follows (with the class lock taken again).
+ * AUTO_COMPACT_MOVES moves into holes follows, under the same lock.
  * Can't fail.
  */
 void zs_free(struct zs_pool *pool, unsigned long handle)
 {
-	unsigned long *entry = (unsigned long *)handle;
 	struct size_class *class = handle_class(pool, handle);
-	unsigned long *out[MAG_SIZE + 1];
+	uint32_t bp = (uint32_t)handle, out[MAG_SIZE + 1];
 	struct zs_reclaim rec;
 	unsigned int nout;
 	struct zspage *zs;
-	unsigned long loc;
-	bool due;
+	uint32_t loc;
 
 	reclaim_init(&rec);
 	spin_lock(&class->lock);
-	loc = read_entry(entry);
-	zs = loc_zspage(loc);
-	free_slot_locked(pool, class, zs, loc_slot(loc), &rec);
+	loc = *entry_of(pool, bp);
+	zs = zspage_of(pool, loc);
+	free_slot_locked(class, zs, loc & SLOT_MASK, &rec);
 	if (!zs->inuse)
-		free_zspage_locked(pool, class, zs, &rec);
+		free_zspage_locked(class, zs, &rec);
 	else
 		fix_list_locked(class, zs);
-	nout = put_entry_locked(class, entry, out);
-	due = auto_compact_due_locked(class);
+	nout = put_entry_locked(class, bp, out);
+	if (auto_compact_due_locked(class))
+		auto_compact_locked(pool, class, &rec);
 	spin_unlock(&class->lock);
 	if (nout)
 		handle_free_batch(pool, out, nout);
-	reclaim_run(&rec);
-	if (due) {
-		counter_add(&pool->auto_compactions, 1);
-		compact_class(pool, class, AUTO_STOCK_PAGES,
-			      AUTO_COMPACT_MOVES, 2, true);
-	}
+	reclaim_run(pool, &rec);
 }
 
 /**
@@ -1862,20 +2300,23 @@ void *zs_map_object(struct zs_pool *pool, unsigned long handle,
 {
 	struct size_class *class = handle_class(pool, handle);
 	struct mapping_area *area = &zs_map_area;
-	unsigned long loc;
+	uint32_t loc;
 	struct zspage *zs;
 	char *addr;
 
 	spin_lock(&class->lock);
-	loc = read_entry((unsigned long *)handle);
-	zs = loc_zspage(loc);
-	addr = slot_addr(class, zs, loc_slot(loc));
+	loc = *entry_of(pool, (uint32_t)handle);
+	zs = zspage_of(pool, loc);
+	addr = slot_addr(class, zs, loc & SLOT_MASK);
+	area->copied = !addr;
 	if (addr)
 		return addr;
 
+	area->zs = zs;
+	area->slot = loc & SLOT_MASK;
 	area->mm = mm;
 	if (mm != ZPOOL_MM_WO)
-		read_slot(class, zs, loc_slot(loc), area->buf);
+		read_slot(class, zs, area->slot, area->buf);
 	return area->buf;
 }
 
@@ -1890,12 +2331,10 @@ void *zs_map_object(struct zs_pool *pool, unsigned long handle,
 void zs_unmap_object(struct zs_pool *pool, unsigned long handle)
 {
 	struct size_class *class = handle_class(pool, handle);
-	unsigned long loc = read_entry((unsigned long *)handle);
-	struct zspage *zs = loc_zspage(loc);
-	unsigned int slot = loc_slot(loc);
+	struct mapping_area *area = &zs_map_area;
 
-	if (!slot_addr(class, zs, slot) && zs_map_area.mm != ZPOOL_MM_RO)
-		write_slot(class, zs, slot, zs_map_area.buf);
+	if (area->copied && area->mm != ZPOOL_MM_RO)
+		write_slot(class, area->zs, area->slot, area->buf);
 	spin_unlock(&class->lock);
 }
 
@@ -1903,9 +2342,10 @@ void zs_unmap_object(struct zs_pool *pool, unsigned long handle)
  * zs_get_total_pages() - memory the pool uses, in pages
  * @pool: the pool
  *
- * Pages holding objects, handle pages, and the descriptors' bytes rounded
- * up to whole pages. Lock-free: the figures are read atomically and may
- * be stale by the time they are used. Can't fail.
+ * Pages holding objects, handle pages, and the bytes malloc() takes for
+ * the descriptors and id tables, rounded up to whole pages. Lock-free:
+ * the figures are read atomically and may be stale by the time they are
+ * used. Can't fail.
  *
  * Return: the number of pages.
  */
@@ -1921,7 +2361,7 @@ uint64_t zs_get_total_pages(struct zs_pool *pool)
  *
  * In each class: while the class's objects would fit in one zspage fewer,
  * moves the objects of its sparsest zspage into the fullest ones and frees
- * it; then moves the top objects of the sparsest zspage left into holes.
+ * it; then moves the top objects of the sparsest zspages into holes.
  * Handles stay valid. Works in rounds of at most ZS_COMPACT_MOVES moves
  * under the class lock, taking pages for the moves beforehand. Can't fail
  * (without memory, it compacts less).
@@ -1935,8 +2375,7 @@ unsigned long zs_compact(struct zs_pool *pool)
 	unsigned int i;
 
 	for_each_class(pool, class, i)
-		freed += compact_class(pool, class, STOCK_PAGES,
-				       ZS_COMPACT_MOVES, UINT_MAX, false);
+		freed += compact_class(pool, class);
 	return freed;
 }
 
@@ -1947,7 +2386,9 @@ unsigned long zs_compact(struct zs_pool *pool)
  *	   object, beyond the unavoidable) grows by this many pages; 0
  *	   turns automatic compaction off
  *
- * The default is ZS_AUTO_COMPACT_PAGES (2). Can't fail.
+ * The default is ZS_AUTO_COMPACT_PAGES; a class whose pages number more
+ * than 1000 / ZS_AUTO_COMPACT_PERMILLE times @pages waits for that per
+ * mille of its pages instead. Can't fail.
  */
 void zs_set_auto_compact(struct zs_pool *pool, unsigned int pages)
 {
@@ -1980,13 +2421,13 @@ void zs_pool_stats(struct zs_pool *pool, struct zs_pool_stats *stats)
 		stats->objs += class->objs;
 		stats->zspages += class->zspages;
 		stats->zspage_pages += class->pages;
+		stats->pages_compacted += class->compacted;
+		stats->objs_moved += class->moved;
+		stats->auto_compactions += class->auto_rounds;
 		spin_unlock(&class->lock);
 	}
 	stats->handle_pages = counter_get(&pool->handle_pages);
 	stats->meta_bytes = counter_get(&pool->meta_bytes);
-	stats->pages_compacted = counter_get(&pool->pages_compacted);
-	stats->objs_moved = counter_get(&pool->objs_moved);
-	stats->auto_compactions = counter_get(&pool->auto_compactions);
 }
 
 /**

@@ -3,7 +3,7 @@
  * zsmalloc.h - the zsmalloc allocator: compressed objects of 1 to 4096
  * bytes packed into size classes of multi-page "zspages", behind handles
  * that stay valid while compaction moves the objects (design of
- * mm/zsmalloc.c, Linux v6.1, with the zspage chain size of v6.3). See
+ * mm/zsmalloc.c, Linux v6.1, with longer zspage chains). See
  * zsmalloc/zsmalloc.c for the design, the layouts and the locking; the
  * kernel-doc of each function is there.
  *
@@ -54,10 +54,11 @@ struct zs_class_stats {
  * @zspages:	zspages
  * @zspage_pages: pages holding objects
  * @handle_pages: pages holding the handle table
- * @meta_bytes:	bytes of zspage descriptors (malloc()ed)
+ * @meta_bytes:	bytes malloc() takes for the zspage descriptors and the
+ *		id tables
  * @pages_compacted: pages freed by compaction since the pool was created
  * @objs_moved:	objects moved by compaction since the pool was created
- * @auto_compactions: compaction runs started by zs_free() on its own
+ * @auto_compactions: compaction rounds run by zs_free() on its own
  */
 struct zs_pool_stats {
 	uint64_t objs;

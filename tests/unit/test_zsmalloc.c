@@ -7,8 +7,9 @@
  * pages taken only when first used and given back when no object touches
  * them), mapping through the per-thread buffer, compaction (data and
  * handles survive moves, pages are freed, the class ends up in as few
- * zspages as its objects need, a mapped object is not moved), automatic
- * compaction, the statistics, -ENOMEM paths, and the loadable module.
+ * zspages and pages as its objects need, a mapped object is not moved),
+ * automatic compaction (also after half a class is freed at random), the
+ * statistics, -ENOMEM paths, and the loadable module.
  *
  * The expected page counts are computed here from the geometry the pool
  * reports (zs_class_stats()), checked first against its definition: a
@@ -39,7 +40,7 @@
 
 #define PG		4096ul
 #define DELTA		16ul
-#define MAX_CHAIN	16u
+#define MAX_CHAIN	32u
 #define MAX_SLOTS	256u
 
 static void put(struct zs_pool *pool, unsigned long h, size_t size,
@@ -379,8 +380,8 @@ static void test_map_spanning(void)
 /*
  * Fill @n objects of @size, free a random @pct percent, compact: every
  * object left is intact through its old handle, pages were freed, the
- * class holds no more zspages than its objects need and little more
- * than their pages.
+ * class holds no more zspages than its objects need, all full but one
+ * whose objects are its lowest slots, so no more pages than that.
  */
 static void compact_one(size_t size, unsigned int n, unsigned int pct,
 			uint64_t *rng)
@@ -422,6 +423,9 @@ static void compact_one(size_t size, unsigned int n, unsigned int pct,
 			     c.objs_per_zspage);
 	min_pages = ((uint64_t)live * c.size + PG - 1) / PG;
 	EXPECT_LE(c.pages, min_pages + 2 * c.zspages);
+	/* full zspages, and one holding the lowest slots: the fewest pages */
+	EXPECT_EQ(c.pages, live / c.objs_per_zspage * c.pages_per_zspage +
+		  pages_of_slots(live % c.objs_per_zspage, c.size));
 	printf("# class %u (%u pages, %u slots): %u objects, %u%% freed: %"
 	       PRIu64 " pages -> %" PRIu64 " (at least %" PRIu64 "), %"
 	       PRIu64 " moved\n", c.size, c.pages_per_zspage,
@@ -621,6 +625,54 @@ static void test_auto_compact(void)
 	EXPECT_TRUE(ps[1].auto_compactions > 0);
 	EXPECT_TRUE(pages[1] < pages[0]);
 	EXPECT_LE(pages[1] * PG, live_bytes / 100 * 110 + 16 * PG);
+}
+
+/*
+ * Automatic compaction keeps up when half the objects of a class are
+ * freed at random: most zspages are then in the same fullness group, in
+ * no order, and the class still ends up within its threshold (2 pages,
+ * or 1 % of its pages) of what zs_compact() makes of it, plus a page a
+ * zspage (a round may leave a zspage's top page partly used).
+ */
+static void test_auto_compact_half(void)
+{
+	uint64_t rng = tap_seed("auto_compact_half");
+	struct zs_pool *pool = zs_create_pool("half");
+	enum { N = 12000, SIZE = 1500 };
+	unsigned long *h = calloc(N, sizeof(*h));
+	struct zs_class_stats c;
+	uint64_t auto_pages, slack;
+	unsigned int bad = 0;
+
+	ASSERT_TRUE(pool && h);
+	for (unsigned int i = 0; i < N; i++) {
+		ASSERT_EQ(zs_malloc(pool, SIZE, 0, &h[i]), 0);
+		put(pool, h[i], SIZE, i);
+	}
+	for (unsigned int i = 0; i < N; i++) {
+		if (tap_rand(&rng) & 1) {
+			zs_free(pool, h[i]);
+			h[i] = 0;
+		}
+	}
+	auto_pages = class_of(pool, SIZE).pages;
+	zs_compact(pool);
+	c = class_of(pool, SIZE);
+	slack = c.pages / 100 > 2 ? c.pages / 100 : 2;
+	printf("# %d objects of %d bytes, half freed at random: %" PRIu64
+	       " pages with automatic compaction, %" PRIu64 " after "
+	       "zs_compact()\n", N, SIZE, auto_pages, c.pages);
+	EXPECT_LE(auto_pages, c.pages + slack + c.zspages);
+	for (unsigned int i = 0; i < N; i++) {
+		if (h[i] && !check(pool, h[i], SIZE, i))
+			bad++;
+		if (h[i])
+			zs_free(pool, h[i]);
+	}
+	EXPECT_EQ(bad, 0);
+	EXPECT_EQ(zs_get_total_pages(pool), 0);
+	zs_destroy_pool(pool);
+	free(h);
 }
 
 /* Threads churning two classes while another compacts all the time. */
@@ -881,6 +933,7 @@ TAP_MAIN(TAP_TEST(test_geometry),
 	 TAP_TEST(test_compact_mixed),
 	 TAP_TEST(test_compact_waits_for_map),
 	 TAP_TEST(test_auto_compact),
+	 TAP_TEST(test_auto_compact_half),
 	 TAP_TEST(test_compact_concurrent),
 	 TAP_TEST(test_stats),
 	 TAP_TEST(test_enomem),
