@@ -67,7 +67,7 @@ static const struct backend_info known[] = {
 	/*
 	 * An object lies on at most two pages; a zspage descriptor (at most
 	 * one per object, plus a kept spare per class) is under 2.2 KiB;
-	 * handle pages hold 504 entries each, plus up to 32 reserved per
+	 * handle pages hold 1008 entries each, plus up to 32 reserved per
 	 * class holding objects and a partly used page per shard (4).
 	 */
 	{ "zsmalloc", 4096, 0, 1, 4, 8 },
