@@ -512,10 +512,7 @@ void zpfs_acl_chmod_locked(struct zpfs_inode *inode);
  * wire.c - FUSE_HANDLE_KILLPRIV_V2 under libfuse 3.14
  * ------------------------------------------------------------------------ */
 
-struct fuse_session;
-int zpfs_wire_attach(struct fuse_session *se, const char *mountpoint);
-bool zpfs_wire_killpriv(void);
-bool zpfs_wire_write_kill(void);
+#include "fs/wire.h"
 
 /* ------------------------------------------------------------------------
  * par.c - helper threads for the pages of one request

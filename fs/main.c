@@ -793,7 +793,7 @@ int main(int argc, char *argv[])
 		goto out_destroy_session;
 	if (fuse_session_mount(se, mountpoint))
 		goto out_remove_handlers;
-	ret = zpfs_wire_attach(se, mountpoint);
+	ret = zpfs_wire_attach(se, mountpoint, fs->cfg.direct_io);
 	if (ret)
 		fuse_log(FUSE_LOG_DEBUG, "zpoolfs: no custom transport: %s\n",
 			 strerror(-ret));

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * wire.c - the two things zpoolfs needs from the FUSE protocol that
- * libfuse 3.14 does not pass on: FUSE_HANDLE_KILLPRIV_V2 and the write
- * flag that goes with it.
+ * wire.c - what zpoolfs needs from the FUSE protocol that libfuse 3.14
+ * does not pass on: FUSE_HANDLE_KILLPRIV_V2 and the write flag that goes
+ * with it; for cache=none, mmap and parallel writes of direct_io files;
+ * and the mount's read-ahead, set once INIT is answered.
  *
  * Why: unless a FUSE server takes FUSE_HANDLE_KILLPRIV_V2, the kernel asks
  * it for "security.capability" before every write(2) of a regular file
@@ -35,7 +36,13 @@
  *
  *
  * With cache=none it also adds FUSE_DIRECT_IO_ALLOW_MMAP (Linux 6.6+),
- * without which the kernel refuses shared mappings of direct_io files.
+ * without which the kernel refuses shared mappings of direct_io files,
+ * and FOPEN_PARALLEL_DIRECT_WRITES (Linux 6.2+) to the answer of every
+ * OPEN and CREATE that says FOPEN_DIRECT_IO: the kernel then lets writes
+ * that do not grow the file run side by side instead of queueing on the
+ * inode's lock (file.c serialises what must be). Random 4 KiB O_DIRECT
+ * writes of two fio jobs on one file went from 16 k IOPS, half of what
+ * one job does alone (38 k), to 84-107 k (cache=none, 2 cores).
  *
  * Nothing else is touched; the structures are the kernel's UAPI
  * (<linux/fuse.h>). A kernel without the flag (before 5.11) gets the
@@ -52,13 +59,13 @@
  * the same knob an administrator would turn (and can turn back); without
  * the right to write it (not root) nothing changes.
  */
-#include "config.h"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fuse.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -66,11 +73,16 @@
 
 #include <fuse_lowlevel.h>
 
-#include "fs/fs_i.h"
+#include "fs/wire.h"
 
 /* FUSE_DIRECT_IO_ALLOW_MMAP (protocol 7.39, Linux 6.6), a flags2 bit:
  * newer than the <linux/fuse.h> of some build machines. */
 #define DIRECT_IO_ALLOW_MMAP2	(1u << (36 - 32))
+
+/* Protocol 7.36, Linux 6.2. */
+#ifndef FOPEN_PARALLEL_DIRECT_WRITES
+#define FOPEN_PARALLEL_DIRECT_WRITES	(1u << 6)
+#endif
 
 /* Set by the INIT request, read by its answer: both before any other
  * request, on one thread. */
@@ -81,6 +93,9 @@ static bool init_seen, init_offers_v2, init_offers_dio_mmap;
  * INIT (the kernel sends nothing else before it has the answer). */
 static _Atomic bool killpriv_v2;
 
+/* cache=none: ask for FUSE_DIRECT_IO_ALLOW_MMAP. Set before the loop. */
+static bool wire_direct_io;
+
 /* The mount's read-ahead knob, found before the session starts. */
 static char bdi_ra_path[64];
 
@@ -89,14 +104,23 @@ static char bdi_ra_path[64];
 /* The WRITE this thread is running asked to kill set-id bits. */
 static __thread bool write_kill;
 
+/* The OPEN or CREATE this thread is running, 0 if none; the thread that
+ * reads a request is the one that runs and answers it. */
+static __thread uint64_t open_unique;
+
 static void inspect_request(const void *buf, size_t n)
 {
 	const struct fuse_in_header *in = buf;
 
 	write_kill = false;
+	open_unique = 0;
 	if (n < sizeof(*in))
 		return;
 	switch (in->opcode) {
+	case FUSE_OPEN:
+	case FUSE_CREATE:
+		open_unique = in->unique;
+		break;
 	case FUSE_INIT:
 		if (n >= sizeof(*in) + offsetof(struct fuse_init_in, flags) +
 			 sizeof(uint32_t)) {
@@ -202,15 +226,44 @@ static void find_bdi(const char *mountpoint)
 			 "/sys/class/bdi/%u:%u/read_ahead_kb", major, minor);
 }
 
+/*
+ * The answer to an OPEN or CREATE (@iov[1] ends with its fuse_open_out):
+ * direct_io files get parallel direct writes.
+ */
+static ssize_t open_writev(int fd, struct iovec *iov, int count)
+{
+	struct fuse_open_out *arg;
+	char copy[256];
+	struct iovec v[2];
+	size_t len = iov[1].iov_len;
+
+	if (len < sizeof(*arg) || len > sizeof(copy))
+		return writev(fd, iov, count);
+	arg = (struct fuse_open_out *)(void *)(copy + len - sizeof(*arg));
+	memcpy(copy, iov[1].iov_base, len);
+	if (!(arg->open_flags & FOPEN_DIRECT_IO))
+		return writev(fd, iov, count);
+	arg->open_flags |= FOPEN_PARALLEL_DIRECT_WRITES;
+	v[0] = iov[0];
+	v[1].iov_base = copy;
+	v[1].iov_len = len;
+	return writev(fd, v, 2);
+}
+
 static ssize_t wire_writev(int fd, struct iovec *iov, int count,
 			   void *userdata)
 {
 	const struct fuse_out_header *out = iov[0].iov_base;
-	const struct zpfs_fs *fs = userdata;
 	struct fuse_init_out arg;
 	struct iovec copy[2];
 	ssize_t n;
 
+	(void)userdata;
+	if (open_unique && count == 2 && iov[0].iov_len >= sizeof(*out) &&
+	    out->unique == open_unique && !out->error) {
+		open_unique = 0;
+		return open_writev(fd, iov, count);
+	}
 	if (!init_seen || count != 2 || iov[0].iov_len < sizeof(*out) ||
 	    out->unique != init_unique || out->error ||
 	    iov[1].iov_len < offsetof(struct fuse_init_out, flags) +
@@ -224,7 +277,7 @@ static ssize_t wire_writev(int fd, struct iovec *iov, int count,
 	if (init_offers_v2)
 		arg.flags |= FUSE_HANDLE_KILLPRIV_V2;
 	/* cache=none: direct_io files may still be mapped (shared too). */
-	if (fs && fs->cfg.direct_io && init_offers_dio_mmap &&
+	if (wire_direct_io && init_offers_dio_mmap &&
 	    iov[1].iov_len >= offsetof(struct fuse_init_out, flags2) +
 			      sizeof(uint32_t)) {
 		arg.flags |= FUSE_INIT_EXT;
@@ -241,41 +294,24 @@ static ssize_t wire_writev(int fd, struct iovec *iov, int count,
 	return n;
 }
 
-/**
- * zpfs_wire_attach() - put the inspecting transport under a session
- * @se: a mounted session whose loop has not started
- * @mountpoint: where it is mounted (absolute, as given to the mount)
- *
- * Return: 0, or a negative errno from fuse_session_custom_io() (the
- * session then runs as libfuse made it, without the flag).
- */
-int zpfs_wire_attach(struct fuse_session *se, const char *mountpoint)
+int zpfs_wire_attach(struct fuse_session *se, const char *mountpoint,
+		     bool direct_io)
 {
 	static const struct fuse_custom_io io = {
 		.read = wire_read,
 		.writev = wire_writev,
 	};
 
+	wire_direct_io = direct_io;
 	find_bdi(mountpoint);
 	return fuse_session_custom_io(se, &io, fuse_session_fd(se));
 }
 
-/**
- * zpfs_wire_killpriv() - whether set-id bits are ours to clear
- *
- * Return: true once the kernel took FUSE_HANDLE_KILLPRIV_V2.
- */
 bool zpfs_wire_killpriv(void)
 {
 	return atomic_load_explicit(&killpriv_v2, memory_order_relaxed);
 }
 
-/**
- * zpfs_wire_write_kill() - whether the WRITE this thread runs asks for
- *	set-id bits to go (FUSE_WRITE_KILL_SUIDGID)
- *
- * Return: the flag of the last request this thread read.
- */
 bool zpfs_wire_write_kill(void)
 {
 	return write_kill;

@@ -29,6 +29,9 @@
  *   - the same cache timeouts: an hour for entries (negative ones too),
  *     a second for attributes; default_permissions, so that the kernel
  *     checks modes itself;
+ *   - the same transport under libfuse (fs/wire.c): the mount's
+ *     read-ahead raised to 1 MiB, FUSE_HANDLE_KILLPRIV_V2, and with
+ *     -o direct_io mmap of direct_io files and parallel direct writes;
  *   - an open file keeps its cached pages (keep_cache), unless
  *     -o direct_io is given: then every open sets direct_io and every
  *     read(2) and write(2) goes to the daemon, bypassing the page cache.
@@ -74,6 +77,8 @@
 #include <unistd.h>
 
 #include <fuse_lowlevel.h>
+
+#include "fs/wire.h"
 
 /* ------------------------------------------------------------------------
  * Structures
@@ -673,6 +678,7 @@ int main(int argc, char *argv[])
 	static struct null_fs fs;
 	unsigned int threads;
 	int status = 1;
+	char *abs_mp;
 	int ret;
 
 	memset(&opts, 0, sizeof(opts));
@@ -711,6 +717,14 @@ int main(int argc, char *argv[])
 		goto out_destroy_session;
 	if (fuse_session_mount(se, opts.mountpoint))
 		goto out_remove_handlers;
+	/* The transport zpoolfs runs on (read-ahead, parallel direct writes). */
+	abs_mp = realpath(opts.mountpoint, NULL);
+	ret = zpfs_wire_attach(se, abs_mp ? abs_mp : opts.mountpoint,
+			       fs.direct_io);
+	free(abs_mp);
+	if (ret)
+		fprintf(stderr, "%s: no custom transport: %s\n", argv[0],
+			strerror(-ret));
 
 	ret = run_session(se, &opts, threads);
 	status = ret < 0 ? 1 : 0;

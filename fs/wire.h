@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * wire.h - what zpoolfs takes from the FUSE protocol past libfuse 3.14
+ * (wire.c): FUSE_HANDLE_KILLPRIV_V2 and its write flag, mmap and parallel
+ * writes of direct_io files, the mount's read-ahead. zpfs-nullfs, the
+ * benchmark's null file system, uses it too.
+ */
+#ifndef ZPFS_WIRE_H
+#define ZPFS_WIRE_H
+
+#include <stdbool.h>
+
+struct fuse_session;
+
+/**
+ * zpfs_wire_attach() - put the inspecting transport under a session
+ * @se: a mounted session whose loop has not started
+ * @mountpoint: where it is mounted (absolute, as given to the mount)
+ * @direct_io: files are opened with direct_io (cache=none): ask for
+ *	FUSE_DIRECT_IO_ALLOW_MMAP, so that they can still be mapped
+ *
+ * Return: 0, or a negative errno from fuse_session_custom_io() (the
+ * session then runs as libfuse made it).
+ */
+int zpfs_wire_attach(struct fuse_session *se, const char *mountpoint,
+		     bool direct_io);
+
+/**
+ * zpfs_wire_killpriv() - whether set-id bits are ours to clear
+ *
+ * Return: true once the kernel took FUSE_HANDLE_KILLPRIV_V2.
+ */
+bool zpfs_wire_killpriv(void);
+
+/**
+ * zpfs_wire_write_kill() - whether the WRITE this thread runs asks for
+ *	set-id bits to go (FUSE_WRITE_KILL_SUIDGID)
+ *
+ * Return: the flag of the last request this thread read.
+ */
+bool zpfs_wire_write_kill(void);
+
+#endif /* ZPFS_WIRE_H */
