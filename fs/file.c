@@ -22,7 +22,8 @@
  * Writes (DESIGN.md decisions 3-4): a whole-page write compresses straight
  * from the request buffer; a partial one decompresses the old page into a
  * per-thread scratch page, patches it and stores that. Either way the new
- * slot is made first (zpfs_store_put(), no lock but io_lock held), then
+ * slot is made first (zpfs_store_put(): the whole pages at the start of a
+ * write with no lock at all, the rest with io_lock held), then
  * swapped in under map_lock held for writing, and only then is the old slot
  * dropped: a failed allocation (ENOSPC, ENOMEM) leaves the old data as it
  * was, and a write that fails part way returns the bytes written so far.
@@ -34,7 +35,8 @@
  * map or the size is made under map_lock held for writing, for a few
  * instructions (plus freeing the nodes/pages a truncate drops). Readers
  * hold map_lock for reading while they decompress, so the slot they read
- * cannot be dropped under them. Compression runs with no lock but io_lock.
+ * cannot be dropped under them. Compression runs with no lock but io_lock,
+ * or none.
  * Times are updated under the inode's .lock after the data locks are
  * released (.lock is never held while taking io_lock or map_lock).
  *
@@ -343,21 +345,26 @@ static void put_one(void *arg, unsigned int i)
 /* Pages compressed at once: a max_write (1 MiB) request in one batch. */
 #define PUT_BATCH	256
 
-/*
- * Store @nr whole pages from @src as pages @idx.. in order, stopping at the
- * first failure (the pages compressed past it are dropped). io_lock held.
- * Return: the pages written; *err set when fewer than @nr.
- */
-static unsigned int write_pages(struct zpfs_fs *fs, struct zpfs_inode *f,
-				const char *src, unsigned int nr, uint64_t idx,
-				int *err)
+/* Compress @nr <= PUT_BATCH whole pages from @src. No lock needed. */
+static void put_pages(struct zpfs_fs *fs, const char *src, unsigned int nr,
+		      struct zpfs_slot *slots, int *errs)
 {
-	struct zpfs_slot slots[PUT_BATCH];
-	int errs[PUT_BATCH];
 	struct put_batch b = { fs->store, src, slots, errs };
-	unsigned int i, j;
 
 	zpfs_par_run(fs->par, put_one, &b, nr);
+}
+
+/*
+ * Install the @nr pages put_pages() made as pages @idx.. in order, stopping
+ * at the first failure (the pages past it are dropped). io_lock held.
+ * Return: the pages written; *err set when fewer than @nr.
+ */
+static unsigned int install_pages(struct zpfs_fs *fs, struct zpfs_inode *f,
+				  struct zpfs_slot *slots, const int *errs,
+				  unsigned int nr, uint64_t idx, int *err)
+{
+	unsigned int i, j;
+
 	for (i = 0; i < nr; i++) {
 		*err = errs[i];
 		if (!*err)
@@ -370,6 +377,18 @@ static unsigned int write_pages(struct zpfs_fs *fs, struct zpfs_inode *f,
 		if (!errs[j])
 			zpfs_store_drop(fs->store, &slots[j]);
 	return i;
+}
+
+/* Store @nr whole pages from @src as pages @idx..; as install_pages(). */
+static unsigned int write_pages(struct zpfs_fs *fs, struct zpfs_inode *f,
+				const char *src, unsigned int nr, uint64_t idx,
+				int *err)
+{
+	struct zpfs_slot slots[PUT_BATCH];
+	int errs[PUT_BATCH];
+
+	put_pages(fs, src, nr, slots, errs);
+	return install_pages(fs, f, slots, errs, nr, idx, err);
 }
 
 /*
@@ -591,7 +610,11 @@ int zpfs_file_write(struct zpfs_fs *fs, struct zpfs_inode *inode,
 		    const void *buf, size_t size, uint64_t off, size_t *done)
 {
 	struct zpfs_inode *f = inode;
-	int err;
+	struct zpfs_slot slots[PUT_BATCH];
+	int errs[PUT_BATCH];
+	unsigned int nr = 0;
+	size_t more = 0;
+	int err = 0;
 
 	*done = 0;
 	if (!size)
@@ -601,8 +624,29 @@ int zpfs_file_write(struct zpfs_fs *fs, struct zpfs_inode *inode,
 	if (size > ZPFS_MAX_FILE_SIZE - off)
 		size = ZPFS_MAX_FILE_SIZE - off;
 
+	/*
+	 * Whole pages at the start are compressed before io_lock is taken:
+	 * writers of one file (parallel direct writes, cache=none) then
+	 * compress side by side and queue only to install. A truncate that
+	 * comes in between is simply ordered before this write.
+	 */
+	if (!(off & (PAGE_SIZE - 1)) && size >= PAGE_SIZE) {
+		nr = size >> PAGE_SHIFT < PUT_BATCH ?
+		     (unsigned int)(size >> PAGE_SHIFT) : PUT_BATCH;
+		put_pages(fs, buf, nr, slots, errs);
+	}
 	pthread_mutex_lock(&f->file.io_lock);
-	err = write_locked(fs, f, buf, size, off, done);
+	if (nr) {
+		unsigned int put = install_pages(fs, f, slots, errs, nr,
+						 off >> PAGE_SHIFT, &err);
+
+		*done = (size_t)put << PAGE_SHIFT;
+	}
+	if (!err && *done < size) {
+		err = write_locked(fs, f, (const char *)buf + *done,
+				   size - *done, off + *done, &more);
+		*done += more;
+	}
 	pthread_mutex_unlock(&f->file.io_lock);
 	if (!*done)
 		return err;
