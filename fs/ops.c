@@ -854,6 +854,15 @@ static void zpfs_op_open(fuse_req_t req, fuse_ino_t ino,
 	fuse_reply_open(req, fi);
 }
 
+/* See above: the kernel opens directories with FOPEN_CACHE_DIR itself. */
+static void zpfs_op_opendir(fuse_req_t req, fuse_ino_t ino,
+			    struct fuse_file_info *fi)
+{
+	(void)ino;
+	(void)fi;
+	fuse_reply_err(req, ENOSYS);
+}
+
 static void zpfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size,
 			 off_t off, struct fuse_file_info *fi)
 {
@@ -1383,8 +1392,8 @@ static void zpfs_op_destroy(void *userdata)
 /*
  * opendir, flush, release, fsync, releasedir and fsyncdir have nothing
  * to do: every write is stored when it is answered and a file handle holds
- * nothing. They are left out on purpose (open answers ENOSYS, see
- * "Files"): the kernel takes ENOSYS for each as "never ask again",
+ * nothing. They are left out on purpose (open and opendir answer ENOSYS,
+ * see "Files": libfuse would answer success for them): the kernel takes ENOSYS for each as "never ask again",
  * which saves round trips on every open() and close(). (With a writeback
  * cache, flush would have to report write errors: see DESIGN.)
  */
@@ -1406,6 +1415,7 @@ const struct fuse_lowlevel_ops zpfs_ops = {
 	.link		= zpfs_op_link,
 	.read		= zpfs_op_read,
 	.open		= zpfs_op_open,
+	.opendir	= zpfs_op_opendir,
 	.write		= zpfs_op_write,
 	.write_buf	= zpfs_op_write_buf,
 	.readdir	= zpfs_op_readdir,

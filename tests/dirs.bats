@@ -453,6 +453,41 @@ PY
 	zpfs_bg_wait 60
 }
 
+@test "readdir: each listing shows the changes made since the last one" {
+	# Directories are opened without OPENDIR, so the kernel may cache a
+	# listing (FOPEN_CACHE_DIR); every change must still show at once.
+	python3 - "$MNT" <<'PY'
+import os, sys
+d = os.path.join(sys.argv[1], "d")
+os.mkdir(d)
+def ls():
+    return sorted(os.listdir(d))
+for i in range(300):
+    open(os.path.join(d, "f%03d" % i), "w").close()
+want = ["f%03d" % i for i in range(300)]
+assert ls() == want and ls() == want, "first listings"
+open(os.path.join(d, "new"), "w").close()
+assert ls() == sorted(want + ["new"]), "create not listed"
+os.unlink(os.path.join(d, "f007"))
+want.remove("f007")
+assert ls() == sorted(want + ["new"]), "unlink still listed"
+os.rename(os.path.join(d, "new"), os.path.join(d, "renamed"))
+assert ls() == sorted(want + ["renamed"]), "rename not listed"
+os.mkdir(os.path.join(d, "sub"))
+os.symlink("x", os.path.join(d, "link"))
+os.link(os.path.join(d, "f000"), os.path.join(d, "hard"))
+assert ls() == sorted(want + ["renamed", "sub", "link", "hard"]), "mkdir/symlink/link"
+os.rename(os.path.join(d, "hard"), os.path.join(sys.argv[1], "moved"))
+assert "hard" not in ls(), "moved away, still listed"
+# through an open directory descriptor too
+fd = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
+with os.scandir(fd) as it:
+    first = [e.name for e in it]
+os.close(fd)
+assert sorted(first) == ls()
+PY
+}
+
 @test "a deep tree: mkdir -p, find, rm -rf" {
 	local p=$MNT
 	for i in $(seq 1 50); do
