@@ -1392,9 +1392,10 @@ static void zpfs_op_destroy(void *userdata)
 /*
  * opendir, flush, release, fsync, releasedir and fsyncdir have nothing
  * to do: every write is stored when it is answered and a file handle holds
- * nothing. They are left out on purpose (open and opendir answer ENOSYS,
- * see "Files": libfuse would answer success for them): the kernel takes ENOSYS for each as "never ask again",
- * which saves round trips on every open() and close(). (With a writeback
+ * nothing. They are left out on purpose, and open and opendir answer
+ * ENOSYS, for which libfuse would answer success (see "Files"): the
+ * kernel takes ENOSYS for each as "never ask again", which saves round
+ * trips on every open() and close(). (With a writeback
  * cache, flush would have to report write errors: see DESIGN.)
  */
 const struct fuse_lowlevel_ops zpfs_ops = {

@@ -42,7 +42,7 @@
  * that do not grow the file run side by side instead of queueing on the
  * inode's lock (file.c serialises what must be). Random 4 KiB O_DIRECT
  * writes of two fio jobs on one file went from 16 k IOPS, half of what
- * one job does alone (38 k), to 84-107 k (cache=none, 2 cores).
+ * one job does alone (38 k), to 104-127 k (cache=none, 2 cores).
  *
  * Nothing else is touched; the structures are the kernel's UAPI
  * (<linux/fuse.h>). A kernel without the flag (before 5.11) gets the
