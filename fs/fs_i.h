@@ -556,12 +556,14 @@ struct zpfs_config {
 	char *uid;		/* uid= */
 	char *gid;		/* gid= */
 	char *cache;		/* cache=: "auto" or "none" */
+	char *uring;		/* uring=: "auto" or "off" */
 	uint64_t mem_limit;	/* size= parsed: bytes */
 	uint64_t max_inodes;	/* nr_inodes= parsed; 0: no limit */
 	mode_t root_mode;
 	uid_t root_uid;
 	gid_t root_gid;
 	bool direct_io;		/* cache=none */
+	bool no_uring;		/* uring=off */
 };
 
 /**

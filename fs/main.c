@@ -119,6 +119,8 @@ static const struct zpoolfs_option zpoolfs_options[] = {
 		    "group of the root directory (default: the caller's)"),
 	ZPOOLFS_OPT("cache=%s", cache, "-o cache=auto|none",
 		    "page cache, or direct I/O (default: auto)"),
+	ZPOOLFS_OPT("uring=%s", uring, "-o uring=auto|off",
+		    "FUSE over io_uring when offered (default: auto)"),
 };
 
 #define NR_OPTIONS	(sizeof(zpoolfs_options) / sizeof(zpoolfs_options[0]))
@@ -606,6 +608,14 @@ static int check_config(struct zpfs_config *cfg)
 		return -1;
 	}
 	cfg->direct_io = cfg->cache && !strcmp(cfg->cache, "none");
+
+	if (cfg->uring && strcmp(cfg->uring, "auto") &&
+	    strcmp(cfg->uring, "off")) {
+		print_error("bad uring '%s' (expected auto or off)",
+			cfg->uring);
+		return -1;
+	}
+	cfg->no_uring = cfg->uring && !strcmp(cfg->uring, "off");
 	return 0;
 }
 
@@ -684,6 +694,7 @@ static void free_cmdline(struct cmdline *cl)
 	free(cfg->uid);
 	free(cfg->gid);
 	free(cfg->cache);
+	free(cfg->uring);
 	free(cl->nonopt[0]);
 	free(cl->nonopt[1]);
 }
@@ -793,7 +804,10 @@ int main(int argc, char *argv[])
 		goto out_destroy_session;
 	if (fuse_session_mount(se, mountpoint))
 		goto out_remove_handlers;
-	ret = zpfs_wire_attach(se, mountpoint, fs->cfg.direct_io);
+	ret = zpfs_wire_attach(se, mountpoint,
+			       (fs->cfg.direct_io ? ZPFS_WIRE_DIRECT_IO : 0) |
+			       (fs->cfg.no_uring || opts.singlethread ?
+					0 : ZPFS_WIRE_URING));
 	if (ret)
 		fuse_log(FUSE_LOG_DEBUG, "zpoolfs: no custom transport: %s\n",
 			 strerror(-ret));
@@ -809,6 +823,7 @@ int main(int argc, char *argv[])
 	 * > 0: a signal asked us to stop; < 0: an error.
 	 */
 	ret = run_session(se, &opts, threads);
+	zpfs_wire_detach();
 	status = ret < 0 ? 1 : 0;
 	if (ret < 0)
 		print_error("session ended: %s", strerror(-ret));

@@ -14,6 +14,9 @@
  *
  *   user.zpoolfs.backend	zpool back end, e.g. "zbud"
  *   user.zpoolfs.compressor	"lz4", "lz4hc:LEVEL" or "none"
+ *   user.zpoolfs.transport	how requests arrive: "io_uring" (FUSE over
+ *				io_uring, wire.c and ring.c) or "dev"
+ *				(read from /dev/fuse)
  *   user.zpoolfs.logical_bytes	data held, uncompressed: every page that
  *				is not a hole counts 4096 bytes (zram's
  *				orig_data_size)
@@ -80,6 +83,7 @@
 #include <string.h>
 
 #include "fs/fs_i.h"
+#include "fs/wire.h"
 
 /* Longest value: a 20-digit number, or a back end or compressor name. */
 #define STAT_VALUE_MAX	64
@@ -118,6 +122,9 @@ static int pool_figure(struct zpfs_fs *fs, const char *key, char *out,
 
 	if (strcmp(key, "backend") == 0)
 		return snprintf(out, cap, "%s", zpfs_store_backend(fs->store));
+	if (strcmp(key, "transport") == 0)
+		return snprintf(out, cap, "%s",
+				zpfs_wire_uring() ? "io_uring" : "dev");
 	if (strcmp(key, "compressor") == 0) {
 		const char *name;
 

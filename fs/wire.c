@@ -3,7 +3,8 @@
  * wire.c - what zpoolfs needs from the FUSE protocol that libfuse 3.14
  * does not pass on: FUSE_HANDLE_KILLPRIV_V2 and the write flag that goes
  * with it; for cache=none, mmap and parallel writes of direct_io files;
- * and the mount's read-ahead, set once INIT is answered.
+ * the mount's read-ahead, set once INIT is answered; and the switch to
+ * FUSE over io_uring.
  *
  * Why: unless a FUSE server takes FUSE_HANDLE_KILLPRIV_V2, the kernel asks
  * it for "security.capability" before every write(2) of a regular file
@@ -44,6 +45,13 @@
  * writes of two fio jobs on one file went from 16 k IOPS, half of what
  * one job does alone (38 k), to 104-127 k (cache=none, 2 cores).
  *
+ * FUSE over io_uring (ring.c). When the kernel offers FUSE_OVER_IO_URING
+ * in INIT (Linux 6.14, with fuse.enable_uring on) and the daemon asked for
+ * it (ZPFS_WIRE_URING: uring=auto), the answer to INIT takes it and, once
+ * written, the ring's queues are started; from then on the answers to
+ * requests that came over a ring go back into their ring entry
+ * (send_answer()), everything else still through /dev/fuse.
+ *
  * Nothing else is touched; the structures are the kernel's UAPI
  * (<linux/fuse.h>). A kernel without the flag (before 5.11) gets the
  * answer libfuse made and keeps asking, as before.
@@ -73,6 +81,7 @@
 
 #include <fuse_lowlevel.h>
 
+#include "fs/ring.h"
 #include "fs/wire.h"
 
 /* FUSE_DIRECT_IO_ALLOW_MMAP (protocol 7.39, Linux 6.6), a flags2 bit:
@@ -88,13 +97,16 @@
  * request, on one thread. */
 static uint64_t init_unique;
 static bool init_seen, init_offers_v2, init_offers_dio_mmap;
+static bool init_offers_uring;
 
 /* Whether the session took the flag; read by every request thread after
  * INIT (the kernel sends nothing else before it has the answer). */
 static _Atomic bool killpriv_v2;
 
-/* cache=none: ask for FUSE_DIRECT_IO_ALLOW_MMAP. Set before the loop. */
-static bool wire_direct_io;
+/* ZPFS_WIRE_ flags of zpfs_wire_attach(). Set before the loop. */
+static unsigned int wire_flags;
+static struct fuse_session *wire_se;
+
 
 /* The mount's read-ahead knob, found before the session starts. */
 static char bdi_ra_path[64];
@@ -108,7 +120,7 @@ static __thread bool write_kill;
  * reads a request is the one that runs and answers it. */
 static __thread uint64_t open_unique;
 
-static void inspect_request(const void *buf, size_t n)
+void zpfs_wire_inspect(const void *buf, size_t n)
 {
 	const struct fuse_in_header *in = buf;
 
@@ -134,6 +146,10 @@ static void inspect_request(const void *buf, size_t n)
 				(arg->flags & FUSE_INIT_EXT) &&
 				n >= sizeof(*in) + sizeof(*arg) &&
 				(arg->flags2 & DIRECT_IO_ALLOW_MMAP2);
+			init_offers_uring =
+				(arg->flags & FUSE_INIT_EXT) &&
+				n >= sizeof(*in) + sizeof(*arg) &&
+				(arg->flags2 & ZPFS_OVER_IO_URING2);
 		}
 		break;
 	case FUSE_WRITE:
@@ -153,7 +169,7 @@ static ssize_t wire_read(int fd, void *buf, size_t len, void *userdata)
 
 	(void)userdata;
 	if (n > 0)
-		inspect_request(buf, (size_t)n);
+		zpfs_wire_inspect(buf, (size_t)n);
 	return n;
 }
 
@@ -226,6 +242,16 @@ static void find_bdi(const char *mountpoint)
 			 "/sys/class/bdi/%u:%u/read_ahead_kb", major, minor);
 }
 
+/* An answer goes to the ring entry of its request, or to /dev/fuse. */
+static ssize_t send_answer(int fd, struct iovec *iov, int count)
+{
+	ssize_t n;
+
+	if (zpfs_ring_reply(iov, count, &n))
+		return n;
+	return writev(fd, iov, count);
+}
+
 /*
  * The answer to an OPEN or CREATE (@iov[1] ends with its fuse_open_out):
  * direct_io files get parallel direct writes.
@@ -238,16 +264,16 @@ static ssize_t open_writev(int fd, struct iovec *iov, int count)
 	size_t len = iov[1].iov_len;
 
 	if (len < sizeof(*arg) || len > sizeof(copy))
-		return writev(fd, iov, count);
+		return send_answer(fd, iov, count);
 	arg = (struct fuse_open_out *)(void *)(copy + len - sizeof(*arg));
 	memcpy(copy, iov[1].iov_base, len);
 	if (!(arg->open_flags & FOPEN_DIRECT_IO))
-		return writev(fd, iov, count);
+		return send_answer(fd, iov, count);
 	arg->open_flags |= FOPEN_PARALLEL_DIRECT_WRITES;
 	v[0] = iov[0];
 	v[1].iov_base = copy;
 	v[1].iov_len = len;
-	return writev(fd, v, 2);
+	return send_answer(fd, v, 2);
 }
 
 static ssize_t wire_writev(int fd, struct iovec *iov, int count,
@@ -256,6 +282,7 @@ static ssize_t wire_writev(int fd, struct iovec *iov, int count,
 	const struct fuse_out_header *out = iov[0].iov_base;
 	struct fuse_init_out arg;
 	struct iovec copy[2];
+	bool want_uring;
 	ssize_t n;
 
 	(void)userdata;
@@ -269,7 +296,7 @@ static ssize_t wire_writev(int fd, struct iovec *iov, int count,
 	    iov[1].iov_len < offsetof(struct fuse_init_out, flags) +
 			     sizeof(uint32_t) ||
 	    iov[1].iov_len > sizeof(arg))
-		return writev(fd, iov, count);
+		return send_answer(fd, iov, count);
 
 	init_seen = false;
 	memset(&arg, 0, sizeof(arg));
@@ -277,11 +304,19 @@ static ssize_t wire_writev(int fd, struct iovec *iov, int count,
 	if (init_offers_v2)
 		arg.flags |= FUSE_HANDLE_KILLPRIV_V2;
 	/* cache=none: direct_io files may still be mapped (shared too). */
-	if (wire_direct_io && init_offers_dio_mmap &&
+	if ((wire_flags & ZPFS_WIRE_DIRECT_IO) && init_offers_dio_mmap &&
 	    iov[1].iov_len >= offsetof(struct fuse_init_out, flags2) +
 			      sizeof(uint32_t)) {
 		arg.flags |= FUSE_INIT_EXT;
 		arg.flags2 |= DIRECT_IO_ALLOW_MMAP2;
+	}
+	want_uring = (wire_flags & ZPFS_WIRE_URING) && init_offers_uring &&
+		     zpfs_ring_usable() &&
+		     iov[1].iov_len >= offsetof(struct fuse_init_out, max_pages) +
+				       sizeof(uint16_t);
+	if (want_uring) {
+		arg.flags |= FUSE_INIT_EXT;
+		arg.flags2 |= ZPFS_OVER_IO_URING2;
 	}
 	copy[0] = iov[0];
 	copy[1].iov_base = &arg;
@@ -291,18 +326,31 @@ static ssize_t wire_writev(int fd, struct iovec *iov, int count,
 		atomic_store(&killpriv_v2, true);
 	if (n >= 0 && bdi_ra_path[0])
 		set_readahead();
+	if (n >= 0 && want_uring) {
+		size_t payload = arg.max_write;
+
+		if ((size_t)arg.max_pages * 4096 > payload)
+			payload = (size_t)arg.max_pages * 4096;
+		int err = zpfs_ring_start(wire_se, payload);
+
+		if (err)
+			fuse_log(FUSE_LOG_ERR,
+				 "zpoolfs: no io_uring transport: %s\n",
+				 strerror(-err));
+	}
 	return n;
 }
 
 int zpfs_wire_attach(struct fuse_session *se, const char *mountpoint,
-		     bool direct_io)
+		     unsigned int flags)
 {
 	static const struct fuse_custom_io io = {
 		.read = wire_read,
 		.writev = wire_writev,
 	};
 
-	wire_direct_io = direct_io;
+	wire_flags = flags;
+	wire_se = se;
 	find_bdi(mountpoint);
 	return fuse_session_custom_io(se, &io, fuse_session_fd(se));
 }
@@ -315,4 +363,14 @@ bool zpfs_wire_killpriv(void)
 bool zpfs_wire_write_kill(void)
 {
 	return write_kill;
+}
+
+bool zpfs_wire_uring(void)
+{
+	return zpfs_ring_active();
+}
+
+void zpfs_wire_detach(void)
+{
+	zpfs_ring_stop();
 }

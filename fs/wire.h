@@ -2,7 +2,7 @@
 /*
  * wire.h - what zpoolfs takes from the FUSE protocol past libfuse 3.14
  * (wire.c): FUSE_HANDLE_KILLPRIV_V2 and its write flag, mmap and parallel
- * writes of direct_io files, the mount's read-ahead. zpfs-nullfs, the
+ * writes of direct_io files, the mount's read-ahead, FUSE over io_uring. zpfs-nullfs, the
  * benchmark's null file system, uses it too.
  */
 #ifndef ZPFS_WIRE_H
@@ -12,18 +12,36 @@
 
 struct fuse_session;
 
+/* Files are opened with direct_io (cache=none): ask for
+ * FUSE_DIRECT_IO_ALLOW_MMAP, so that they can still be mapped. */
+#define ZPFS_WIRE_DIRECT_IO	(1u << 0)
+/* Take FUSE over io_uring when the kernel offers it (ring.c). */
+#define ZPFS_WIRE_URING		(1u << 1)
+
 /**
  * zpfs_wire_attach() - put the inspecting transport under a session
  * @se: a mounted session whose loop has not started
  * @mountpoint: where it is mounted (absolute, as given to the mount)
- * @direct_io: files are opened with direct_io (cache=none): ask for
- *	FUSE_DIRECT_IO_ALLOW_MMAP, so that they can still be mapped
+ * @flags: ZPFS_WIRE_ flags
  *
  * Return: 0, or a negative errno from fuse_session_custom_io() (the
  * session then runs as libfuse made it).
  */
 int zpfs_wire_attach(struct fuse_session *se, const char *mountpoint,
-		     bool direct_io);
+		     unsigned int flags);
+
+/**
+ * zpfs_wire_detach() - stop what zpfs_wire_attach() started (the io_uring
+ *	queue threads); for after the session loop has ended
+ */
+void zpfs_wire_detach(void);
+
+/**
+ * zpfs_wire_uring() - whether requests come over io_uring
+ *
+ * Return: true once every queue of the kernel's is registered.
+ */
+bool zpfs_wire_uring(void);
 
 /**
  * zpfs_wire_killpriv() - whether set-id bits are ours to clear

@@ -21,6 +21,13 @@
 #   ZPFS_RANDOPS	the random-operation checker (tests/randops.c)
 #   TEST_SEED		seed for every randomised test (printed when used)
 #   ZPFS_MOUNT_TIMEOUT	seconds to wait for a mount or an exit (default 20)
+#   ZPFS_TRANSPORT	"dev" (default): the kernel's FUSE over io_uring is
+#			switched off for each test, requests come through
+#			/dev/fuse; "uring": it is switched on (the test is
+#			skipped on a kernel without it, or when not root) and
+#			every mount is checked to use it. The setting
+#			(/sys/module/fuse/parameters/enable_uring) is put
+#			back after each test.
 #
 # The API, for the .bats files (each function says more where it is):
 #
@@ -151,9 +158,43 @@ zpfs_setup() {
 	fi
 	[[ -x "$ZPOOLFS" ]] || zpfs_fail "ZPOOLFS=$ZPOOLFS is not executable" ||
 		return 1
+	zpfs_transport_setup
 	TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/zpfs-test.XXXXXX")
 	MNT=$TEST_TMP/mnt
 	TMPFS=
+}
+
+ZPFS_URING_PARAM=/sys/module/fuse/parameters/enable_uring
+ZPFS_URING_OLD=
+
+# zpfs_transport_setup: switch the kernel's FUSE over io_uring on or off
+# for this test, as ZPFS_TRANSPORT says; zpfs_teardown puts it back.
+zpfs_transport_setup() {
+	ZPFS_URING_OLD=
+	if [[ -w $ZPFS_URING_PARAM ]]; then
+		ZPFS_URING_OLD=$(<"$ZPFS_URING_PARAM")
+	fi
+	case ${ZPFS_TRANSPORT:-dev} in
+	uring)
+		[[ -n $ZPFS_URING_OLD ]] ||
+			skip "no FUSE over io_uring to switch on ($ZPFS_URING_PARAM)"
+		echo Y >"$ZPFS_URING_PARAM" ;;
+	dev)
+		[[ -z $ZPFS_URING_OLD ]] || echo N >"$ZPFS_URING_PARAM" ;;
+	*)
+		zpfs_fail "ZPFS_TRANSPORT=$ZPFS_TRANSPORT: dev or uring" ;;
+	esac
+}
+
+# zpfs_transport_check DIR OPTS [ARGS...]: under ZPFS_TRANSPORT=uring, a
+# mount that may take io_uring (no uring=off, no -s) must have.
+zpfs_transport_check() {
+	local dir=$1 opts=$2
+	shift 2
+	[[ ${ZPFS_TRANSPORT:-dev} == uring ]] || return 0
+	[[ ,$opts, != *,uring=off,* && " $* " != *" -s "* ]] || return 0
+	zpfs_eventually '[[ $(zpfs_xattr "$dir" transport) == io_uring ]]' ||
+		zpfs_fail "$dir: transport $(zpfs_xattr "$dir" transport), not io_uring"
 }
 
 # zpfs_start DIR OPTS [ARGS...]: start a foreground daemon on DIR, with
@@ -227,7 +268,8 @@ zpfs_mount_at() {
 	shift
 	shift || true
 	zpfs_start "$dir" "$opts" "$@"
-	zpfs_wait_mounted "$dir" "${ZPFS_PIDS[-1]}" "${ZPFS_LOGS[-1]}"
+	zpfs_wait_mounted "$dir" "${ZPFS_PIDS[-1]}" "${ZPFS_LOGS[-1]}" &&
+		zpfs_transport_check "$dir" "$opts" "$@"
 }
 
 # zpfs_mount [OPTS]: mount at $TEST_TMP/mnt ($MNT).
@@ -452,6 +494,7 @@ zpfs_teardown() {
 		echo "FAIL: mounts remain below $TEST_TMP; not removing it" >&2
 		ret=1
 	fi
+	[[ -z $ZPFS_URING_OLD ]] || echo "$ZPFS_URING_OLD" >"$ZPFS_URING_PARAM"
 	return $ret
 }
 

@@ -17,7 +17,7 @@ teardown() {
 	zpfs_teardown
 }
 
-ZPFS_OPTIONS=(backend compressor size nr_inodes mode uid gid cache)
+ZPFS_OPTIONS=(backend compressor size nr_inodes mode uid gid cache uring)
 
 project_version() {
 	sed -n "s/^[[:space:]]*version: '\([^']*\)',.*/\1/p" \
@@ -216,6 +216,8 @@ rst_section() {
 	expect_bad -o cache=sometimes zpoolfs "$MNT"
 	zpfs_match "$stderr" 'sometimes'
 	expect_bad -o cache= zpoolfs "$MNT"
+	expect_bad -o uring=on zpoolfs "$MNT"
+	zpfs_match "$stderr" 'uring'
 }
 
 @test "bad input: missing mount point" {
@@ -387,6 +389,25 @@ else:
 	zpfs_umount "$TEST_TMP/b"
 	grep -q 'LOOKUP' "$(zpfs_log "$TEST_TMP/b")" ||
 		zpfs_fail "-d logged no requests"
+}
+
+@test "uring: io_uring when the kernel offers it, /dev/fuse with uring=off or -s" {
+	local want=dev
+	[[ -w $ZPFS_URING_PARAM && $(<"$ZPFS_URING_PARAM") == Y ]] &&
+		want=io_uring
+	zpfs_mount_at "$TEST_TMP/a" size=64m
+	zpfs_eventually '[[ $(zpfs_xattr "$TEST_TMP/a" transport) == "$want" ]]' ||
+		zpfs_fail "default: transport $(zpfs_xattr "$TEST_TMP/a" transport), want $want"
+	zpfs_mount_at "$TEST_TMP/b" size=64m,uring=off
+	zpfs_mount_at "$TEST_TMP/c" size=64m -s
+	local d
+	for d in a b c; do
+		seq 1 200000 >"$TEST_TMP/$d/f"
+		zpfs_dropcache "$TEST_TMP/$d/f"
+		zpfs_eq "$(tail -n 1 "$TEST_TMP/$d/f")" 200000 "$d: data"
+	done
+	zpfs_eq "$(zpfs_xattr "$TEST_TMP/b" transport)" dev "uring=off"
+	zpfs_eq "$(zpfs_xattr "$TEST_TMP/c" transport)" dev "-s"
 }
 
 # ---------------------------------------------------------------------------

@@ -720,13 +720,15 @@ int main(int argc, char *argv[])
 	/* The transport zpoolfs runs on (read-ahead, parallel direct writes). */
 	abs_mp = realpath(opts.mountpoint, NULL);
 	ret = zpfs_wire_attach(se, abs_mp ? abs_mp : opts.mountpoint,
-			       fs.direct_io);
+			       (fs.direct_io ? ZPFS_WIRE_DIRECT_IO : 0) |
+			       (opts.singlethread ? 0 : ZPFS_WIRE_URING));
 	free(abs_mp);
 	if (ret)
 		fprintf(stderr, "%s: no custom transport: %s\n", argv[0],
 			strerror(-ret));
 
 	ret = run_session(se, &opts, threads);
+	zpfs_wire_detach();
 	status = ret < 0 ? 1 : 0;
 	if (ret < 0)
 		fprintf(stderr, "%s: session ended: %s\n", argv[0],

@@ -1,0 +1,487 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * ring.c - FUSE over io_uring under libfuse 3.14.
+ *
+ * Why: through /dev/fuse every request costs the daemon two system calls
+ * (read, writev) and, on a machine of few cores, usually a wake-up of a
+ * thread on the other CPU. Since Linux 6.14 the kernel can instead hand
+ * requests over io_uring, in one queue per CPU: a request goes to the
+ * queue of the CPU its caller runs on, the daemon answers it and fetches
+ * the next one in a single io_uring_enter(), on that same CPU.
+ *
+ * How: libfuse 3.14 predates it, so this file speaks the protocol
+ * (<linux/fuse.h> 7.42: FUSE_IO_URING_CMD_REGISTER, _COMMIT_AND_FETCH)
+ * and gives libfuse each request as if read from /dev/fuse:
+ *
+ *   - one thread per possible CPU (the kernel's queue count), pinned to
+ *     it, with its own ring (128-byte SQEs: the command is 24 bytes) and
+ *     RING_DEPTH entries;
+ *   - an entry is one mapping: a page whose start is the kernel's
+ *     struct fuse_uring_req_header (request header, operation header,
+ *     payload size), then the payload area. The kernel writes a request
+ *     there; the thread copies the two headers to the end of the first
+ *     page, right before the payload, and so has the request contiguous,
+ *     as /dev/fuse delivers it, without copying its data;
+ *     fuse_session_process_buf() runs it;
+ *   - the answer comes back through the session's writev (wire.c), which
+ *     asks zpfs_ring_reply() first: an answer to the request this thread
+ *     runs is copied into the entry, and committed with the fetch of the
+ *     entry's next request once the handler returns.
+ *
+ * Every queue must be registered before the kernel uses any; until then,
+ * and for INIT, interrupts and forgets always, /dev/fuse carries the
+ * requests and libfuse's own threads serve them, so any failure here
+ * leaves a working (slower) mount. At unmount the kernel ends the
+ * entries; zpfs_ring_stop() wakes the threads through an eventfd in case
+ * it has not.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <linux/capability.h>
+#include <linux/fuse.h>
+#include <fuse_lowlevel.h>
+
+#include "config.h"
+#include "fs/ring.h"
+
+#if HAVE_LIBURING
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <liburing.h>
+
+/* The protocol's structures (Linux 6.14), newer than the <linux/fuse.h>
+ * of most build machines. */
+#define URING_IN_OUT_SZ		128
+#define URING_OP_IN_OUT_SZ	128
+
+struct uring_ent_in_out {
+	uint64_t flags;
+	uint64_t commit_id;	/* the request's unique id */
+	uint32_t payload_sz;
+	uint32_t padding;
+	uint64_t reserved;
+};
+
+struct uring_req_header {
+	char in_out[URING_IN_OUT_SZ];	/* fuse_in_header / fuse_out_header */
+	char op_in[URING_OP_IN_OUT_SZ];	/* the operation's own header */
+	struct uring_ent_in_out ent;
+};
+
+enum { CMD_REGISTER = 1, CMD_COMMIT_AND_FETCH = 2 };
+
+struct uring_cmd_req {
+	uint64_t flags;
+	uint64_t commit_id;
+	uint16_t qid;
+	uint8_t padding[6];
+};
+
+/* Entries per queue: one in the daemon while the kernel fills the next. */
+#define RING_DEPTH	2
+/* READs and WRITEs of this much run at normal priority (see above). */
+#define HEAVY_BYTES	(64 * 1024)
+/* The page before an entry's payload: its header at the start, the
+ * request's headers copied to the end. */
+#define HDR_AREA	4096
+
+struct ring_ent {
+	char *mem;			/* HDR_AREA + payload, mapped */
+	struct iovec iov[2];		/* header, payload: registered */
+	uint64_t unique;		/* the request being answered */
+	unsigned int cmd;		/* the last command sent for it */
+	bool replied;
+	bool dead;			/* the kernel ended it */
+};
+
+struct ring_queue {
+	struct io_uring ring;
+	pthread_t tid;
+	int efd;			/* written by zpfs_ring_stop() */
+	unsigned int qid;
+	bool ring_ok, thread_ok;
+	struct ring_ent ent[RING_DEPTH];
+};
+
+static struct fuse_session *ring_se;
+/* Queues running; set to -1 by the first one the kernel refuses. */
+static _Atomic int ring_running;
+static size_t ring_payload;
+static unsigned int ring_nr;
+static struct ring_queue *ring_q;
+
+/* The entry whose request this thread is running. */
+static __thread struct ring_ent *cur_ent;
+
+static struct uring_req_header *ent_hdr(const struct ring_ent *e)
+{
+	return (struct uring_req_header *)(void *)e->mem;
+}
+
+/* Queue the entry's next command; submitted by the thread's next wait. */
+static int send_cmd(struct ring_queue *q, struct ring_ent *e,
+		    unsigned int cmd)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&q->ring);
+	struct uring_cmd_req *req;
+
+	if (!sqe)
+		return -EBUSY;	/* not with one SQE per entry */
+	memset(sqe, 0, 2 * sizeof(*sqe));	/* a 128-byte SQE */
+	sqe->opcode = IORING_OP_URING_CMD;
+	sqe->fd = fuse_session_fd(ring_se);
+	sqe->cmd_op = cmd;
+	io_uring_sqe_set_data(sqe, e);
+	req = (struct uring_cmd_req *)(void *)sqe->cmd;
+	req->qid = (uint16_t)q->qid;
+	if (cmd == CMD_REGISTER) {
+		sqe->addr = (uint64_t)(uintptr_t)e->iov;
+		sqe->len = 2;
+	} else {
+		req->commit_id = e->unique;
+	}
+	e->cmd = cmd;
+	return 0;
+}
+
+/* Answer the entry's request with an error, the handler having not. */
+static void reply_error(struct ring_ent *e, int err)
+{
+	struct uring_req_header *h = ent_hdr(e);
+	struct fuse_out_header out = {
+		.len = sizeof(out),
+		.error = err,
+		.unique = e->unique,
+	};
+
+	memcpy(h->in_out, &out, sizeof(out));
+	h->ent.payload_sz = 0;
+	e->replied = true;
+}
+
+/* Run the request the kernel put in @e; its answer is then in @e. */
+static void run_request(struct ring_ent *e)
+{
+	struct uring_req_header *h = ent_hdr(e);
+	struct fuse_in_header in;
+	char *payload = e->mem + HDR_AREA;
+	size_t psz = h->ent.payload_sz, oplen;
+	struct fuse_buf buf = { 0 };
+	char *start;
+
+	memcpy(&in, h->in_out, sizeof(in));
+	e->unique = h->ent.commit_id;
+	e->replied = false;
+	if (psz > ring_payload || in.len < sizeof(in) + psz ||
+	    in.len - sizeof(in) - psz > URING_OP_IN_OUT_SZ) {
+		reply_error(e, -EIO);
+		return;
+	}
+	oplen = in.len - sizeof(in) - psz;
+	start = payload - oplen - sizeof(in);
+	memcpy(start, &in, sizeof(in));
+	memcpy(start + sizeof(in), h->op_in, oplen);
+	buf.mem = start;
+	buf.size = in.len;
+	zpfs_wire_inspect(start, in.len);
+
+	cur_ent = e;
+	fuse_session_process_buf(ring_se, &buf);
+	cur_ent = NULL;
+	if (!e->replied)
+		reply_error(e, -EIO);
+}
+
+bool zpfs_ring_reply(const struct iovec *iov, int count, ssize_t *n)
+{
+	struct ring_ent *e = cur_ent;
+	struct fuse_out_header out;
+	char *payload;
+	size_t len = 0;
+	int i;
+
+	if (!e || e->replied || count < 1 || iov[0].iov_len < sizeof(out))
+		return false;
+	memcpy(&out, iov[0].iov_base, sizeof(out));
+	if (out.unique != e->unique)
+		return false;
+	for (i = 1; i < count; i++)
+		len += iov[i].iov_len;
+	if (len > ring_payload) {
+		reply_error(e, -EIO);
+		*n = -1;
+		errno = EINVAL;
+		return true;
+	}
+	payload = e->mem + HDR_AREA;
+	len = 0;
+	for (i = 1; i < count; i++) {
+		memmove(payload + len, iov[i].iov_base, iov[i].iov_len);
+		len += iov[i].iov_len;
+	}
+	memcpy(ent_hdr(e)->in_out, &out, sizeof(out));
+	ent_hdr(e)->ent.payload_sz = (uint32_t)len;
+	e->replied = true;
+	*n = (ssize_t)(sizeof(out) + len);
+	return true;
+}
+
+/*
+ * Whether the request in @e carries enough data to be worth running at
+ * normal priority: a READ or WRITE of HEAVY_BYTES or more.
+ */
+static bool heavy(const struct ring_ent *e)
+{
+	const struct uring_req_header *h = ent_hdr(e);
+	struct fuse_in_header in;
+	struct fuse_read_in rd;
+
+	memcpy(&in, h->in_out, sizeof(in));
+	if (in.opcode == FUSE_WRITE)
+		return h->ent.payload_sz >= HEAVY_BYTES;
+	if (in.opcode != FUSE_READ)
+		return false;
+	memcpy(&rd, h->op_in, sizeof(rd));
+	return rd.size >= HEAVY_BYTES;
+}
+
+/* Switch this thread to @want (SCHED_IDLE or SCHED_OTHER) if not there. */
+static void set_policy(int *cur, int want)
+{
+	struct sched_param sp = { 0 };
+
+	if (*cur != want && !sched_setscheduler(0, want, &sp))
+		*cur = want;
+}
+
+/* Serve one queue until the kernel ends its entries or we are told. */
+static void *queue_thread(void *arg)
+{
+	struct ring_queue *q = arg;
+	unsigned int live = RING_DEPTH, i;
+	int policy = SCHED_OTHER;
+	bool stop = false;
+	cpu_set_t cpus;
+
+	CPU_ZERO(&cpus);
+	CPU_SET(q->qid, &cpus);
+	(void)pthread_setaffinity_np(pthread_self(), sizeof(cpus), &cpus);
+
+	for (i = 0; i < RING_DEPTH; i++)
+		send_cmd(q, &q->ent[i], CMD_REGISTER);
+
+	while (!stop && live) {
+		struct io_uring_cqe *cqe;
+		unsigned int head, seen = 0;
+		int ret;
+
+		set_policy(&policy, SCHED_IDLE);
+		ret = io_uring_submit_and_wait(&q->ring, 1);
+
+		if (ret < 0 && ret != -EINTR && ret != -EAGAIN &&
+		    ret != -EBUSY)
+			break;
+		io_uring_for_each_cqe(&q->ring, head, cqe) {
+			struct ring_ent *e = io_uring_cqe_get_data(cqe);
+
+			seen++;
+			if (!e) {		/* the eventfd */
+				stop = true;
+				continue;
+			}
+			if (cqe->res == -EAGAIN || cqe->res == -EINTR) {
+				send_cmd(q, e, e->cmd);
+			} else if (cqe->res < 0) {
+				/* ENOTCONN at unmount; or refused */
+				if (cqe->res != -ENOTCONN &&
+				    cqe->res != -ECONNABORTED) {
+					fuse_log(FUSE_LOG_ERR,
+						 "zpoolfs: io_uring queue %u: %s\n",
+						 q->qid, strerror(-cqe->res));
+					atomic_store(&ring_running, -1);
+				}
+				e->dead = true;
+				live--;
+			} else {
+				set_policy(&policy, heavy(e) ? SCHED_OTHER :
+							       SCHED_IDLE);
+				run_request(e);
+				send_cmd(q, e, CMD_COMMIT_AND_FETCH);
+			}
+		}
+		io_uring_cq_advance(&q->ring, seen);
+	}
+	return NULL;
+}
+
+static int queue_init(struct ring_queue *q)
+{
+	struct io_uring_params p = { 0 };
+	struct io_uring_sqe *sqe;
+	unsigned int i;
+	int ret;
+
+	q->efd = eventfd(0, EFD_CLOEXEC);
+	if (q->efd < 0)
+		return -errno;
+	p.flags = IORING_SETUP_SQE128 | IORING_SETUP_CQSIZE;
+	p.cq_entries = 2 * (RING_DEPTH + 1);
+	ret = io_uring_queue_init_params(RING_DEPTH + 1, &q->ring, &p);
+	if (ret < 0)
+		return ret;
+	q->ring_ok = true;
+	for (i = 0; i < RING_DEPTH; i++) {
+		struct ring_ent *e = &q->ent[i];
+		void *m = mmap(NULL, HDR_AREA + ring_payload,
+			       PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (m == MAP_FAILED)
+			return -ENOMEM;
+		e->mem = m;
+		e->iov[0].iov_base = m;
+		e->iov[0].iov_len = sizeof(struct uring_req_header);
+		e->iov[1].iov_base = e->mem + HDR_AREA;
+		e->iov[1].iov_len = ring_payload;
+	}
+	sqe = io_uring_get_sqe(&q->ring);
+	if (!sqe)
+		return -EBUSY;
+	io_uring_prep_poll_add(sqe, q->efd, POLLIN);
+	io_uring_sqe_set_data(sqe, NULL);
+	return 0;
+}
+
+static void queue_free(struct ring_queue *q)
+{
+	unsigned int i;
+
+	if (q->thread_ok) {
+		uint64_t one = 1;
+		ssize_t n = write(q->efd, &one, sizeof(one));
+
+		(void)n;
+		pthread_join(q->tid, NULL);
+	}
+	if (q->ring_ok)
+		io_uring_queue_exit(&q->ring);
+	if (q->efd >= 0)
+		close(q->efd);
+	for (i = 0; i < RING_DEPTH; i++)
+		if (q->ent[i].mem)
+			munmap(q->ent[i].mem, HDR_AREA + ring_payload);
+}
+
+bool zpfs_ring_usable(void)
+{
+	struct rlimit rl;
+
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct caps[2] = { 0 };
+
+	/* Back from SCHED_IDLE to SCHED_OTHER needs CAP_SYS_NICE or a nice
+	 * limit (RLIMIT_NICE, 20 - nice) that reaches nice 0. */
+	if (!syscall(SYS_capget, &hdr, caps) &&
+	    (caps[0].effective & (1u << CAP_SYS_NICE)))
+		return true;
+	return !getrlimit(RLIMIT_NICE, &rl) && rl.rlim_cur >= 20;
+}
+
+int zpfs_ring_start(struct fuse_session *se, size_t payload)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+	unsigned int i;
+	int ret = 0;
+
+	if (ring_q)
+		return -EALREADY;
+	if (ncpu < 1 || ncpu > 4096)
+		return -EINVAL;
+	ring_q = calloc((size_t)ncpu, sizeof(*ring_q));
+	if (!ring_q)
+		return -ENOMEM;
+	ring_se = se;
+	ring_payload = payload < 8192 ? 8192 : payload;
+	ring_nr = (unsigned int)ncpu;
+	for (i = 0; i < ring_nr; i++) {
+		ring_q[i].qid = i;
+		ring_q[i].efd = -1;
+	}
+	for (i = 0; i < ring_nr && !ret; i++) {
+		ret = queue_init(&ring_q[i]);
+		if (!ret) {
+			ret = -pthread_create(&ring_q[i].tid, NULL,
+					      queue_thread, &ring_q[i]);
+			ring_q[i].thread_ok = !ret;
+		}
+	}
+	if (ret)
+		zpfs_ring_stop();
+	else
+		atomic_store(&ring_running, 1);
+	return ret;
+}
+
+bool zpfs_ring_active(void)
+{
+	return atomic_load_explicit(&ring_running, memory_order_relaxed) > 0;
+}
+
+void zpfs_ring_stop(void)
+{
+	unsigned int i;
+
+	if (!ring_q)
+		return;
+	for (i = 0; i < ring_nr; i++)
+		queue_free(&ring_q[i]);
+	free(ring_q);
+	ring_q = NULL;
+	ring_nr = 0;
+	atomic_store(&ring_running, 0);
+}
+
+#else /* !HAVE_LIBURING */
+
+bool zpfs_ring_usable(void)
+{
+	return false;
+}
+
+int zpfs_ring_start(struct fuse_session *se, size_t payload)
+{
+	(void)se;
+	(void)payload;
+	return -EOPNOTSUPP;
+}
+
+void zpfs_ring_stop(void)
+{
+}
+
+bool zpfs_ring_active(void)
+{
+	return false;
+}
+
+bool zpfs_ring_reply(const struct iovec *iov, int count, ssize_t *n)
+{
+	(void)iov;
+	(void)count;
+	(void)n;
+	return false;
+}
+
+#endif /* HAVE_LIBURING */
