@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "fs/fs_i.h"
+#include "fs/wire.h"
 
 _Static_assert(FUSE_ROOT_ID == 1, "inode.c assumes the root's nodeid is 1");
 
@@ -880,7 +881,9 @@ static void zpfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size,
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
-	buf = zpfs_file_buffer(size);
+	buf = zpfs_wire_read_buffer(size);
+	if (!buf)
+		buf = zpfs_file_buffer(size);
 	if (!buf) {
 		fuse_reply_err(req, ENOMEM);
 		return;

@@ -71,6 +71,16 @@ bool zpfs_ring_active(void);
 bool zpfs_ring_reply(const struct iovec *iov, int count, ssize_t *n);
 
 /**
+ * zpfs_ring_read_buffer() - where to put the data of a READ's answer
+ * @size: its most bytes
+ *
+ * Return: the payload area of the ring entry whose READ this thread runs,
+ * so that the answer is made in place and not copied; NULL when the
+ * thread runs no READ from a ring or @size does not fit.
+ */
+void *zpfs_ring_read_buffer(size_t size);
+
+/**
  * zpfs_wire_inspect() - let wire.c see a request before it runs
  * @buf: the request as /dev/fuse would have delivered it
  * @n: its length

@@ -374,3 +374,8 @@ void zpfs_wire_detach(void)
 {
 	zpfs_ring_stop();
 }
+
+void *zpfs_wire_read_buffer(size_t size)
+{
+	return zpfs_ring_read_buffer(size);
+}

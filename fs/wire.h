@@ -58,4 +58,13 @@ bool zpfs_wire_killpriv(void);
  */
 bool zpfs_wire_write_kill(void);
 
+/**
+ * zpfs_wire_read_buffer() - where a READ handler may build its answer
+ * @size: the most bytes it will answer
+ *
+ * Return: a buffer that the answer's data need not be copied out of (the
+ * ring entry of the READ this thread runs), or NULL: use your own.
+ */
+void *zpfs_wire_read_buffer(size_t size);
+
 #endif /* ZPFS_WIRE_H */
