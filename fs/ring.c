@@ -15,7 +15,7 @@
  *
  *   - one thread per possible CPU (the kernel's queue count), pinned to
  *     it, with its own ring (128-byte SQEs: the command is 24 bytes) and
- *     RING_DEPTH entries;
+ *     RING_DEPTH entries, and a worker for heavy requests (below);
  *   - an entry is one mapping: a page whose start is the kernel's
  *     struct fuse_uring_req_header (request header, operation header,
  *     payload size), then the payload area. The kernel writes a request
@@ -35,21 +35,29 @@
  * cross-CPU wake-up, and a negative lookup took ~31 us, more than through
  * /dev/fuse (~20-25 us); in the caller's own session it took ~11 us. A
  * CPU that runs only SCHED_IDLE tasks counts as idle to the wake-up
- * placement, so a queue thread waits, and runs light requests, as
- * SCHED_IDLE: the caller is woken where it asked and takes the CPU over
- * at once (~12 us a lookup, from any session). A READ or WRITE of
- * HEAVY_BYTES or more runs as SCHED_OTHER, so that a loaded machine
- * cannot starve the daemon of the time it needs for (de)compression:
- * with two CPU hogs running, 256 MiB written in 0.62 s this way, 1.54 s
- * all SCHED_IDLE, 0.77 s through /dev/fuse. Going back from SCHED_IDLE
- * needs CAP_SYS_NICE or RLIMIT_NICE (zpfs_ring_usable()).
+ * placement, so a queue thread runs as SCHED_IDLE: the caller is woken
+ * where it asked and takes the CPU over at once (~12 us a lookup, from
+ * any session). Going back from SCHED_IDLE needs CAP_SYS_NICE or
+ * RLIMIT_NICE (zpfs_ring_usable()), hence no io_uring without them.
+ *
+ * Heavy requests, READs and WRITEs of HEAVY_BYTES or more, go to the
+ * queue's worker thread instead: not pinned, SCHED_OTHER. A loaded
+ * machine then cannot starve the daemon of the time (de)compression
+ * needs (two CPU hogs running: 256 MiB written in 1.54 s with everything
+ * SCHED_IDLE, 0.62 s with heavy requests at normal priority, 0.77 s
+ * through /dev/fuse); and read-ahead, which the caller does not wait
+ * for, is decompressed on another CPU than the one the caller copies
+ * pages on (cold 1 GiB dd read: ~1.7 GB/s on the queue thread,
+ * ~2.2 GB/s on the worker, as through /dev/fuse). The worker hands an
+ * answered entry back through the eventfd, and the queue thread commits
+ * it.
  *
  * Every queue must be registered before the kernel uses any; until then,
  * and for INIT, interrupts and forgets always, /dev/fuse carries the
  * requests and libfuse's own threads serve them, so any failure here
  * leaves a working (slower) mount. At unmount the kernel ends the
- * entries; zpfs_ring_stop() wakes the threads through an eventfd in case
- * it has not.
+ * entries; zpfs_ring_stop() stops the workers and wakes the queue
+ * threads through the eventfd in case it has not.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -105,7 +113,7 @@ struct uring_cmd_req {
 
 /* Entries per queue: one in the daemon while the kernel fills the next. */
 #define RING_DEPTH	2
-/* READs and WRITEs of this much run at normal priority (see above). */
+/* READs and WRITEs of this much go to the queue's worker (see above). */
 #define HEAVY_BYTES	(64 * 1024)
 /* The page before an entry's payload: its header at the start, the
  * request's headers copied to the end. */
@@ -123,10 +131,19 @@ struct ring_ent {
 struct ring_queue {
 	struct io_uring ring;
 	pthread_t tid;
-	int efd;			/* written by zpfs_ring_stop() */
+	int efd;			/* answers done, or stop */
 	unsigned int qid;
-	bool ring_ok, thread_ok;
+	bool ring_ok, thread_ok, worker_ok;
 	struct ring_ent ent[RING_DEPTH];
+
+	/* Heavy requests, run by the queue's worker (see above). */
+	pthread_t worker;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct ring_ent *todo[RING_DEPTH];	/* for the worker */
+	struct ring_ent *done[RING_DEPTH];	/* answered, to commit */
+	unsigned int ntodo, ndone;
+	bool stopping;
 };
 
 static struct fuse_session *ring_se;
@@ -257,8 +274,8 @@ bool zpfs_ring_reply(const struct iovec *iov, int count, ssize_t *n)
 }
 
 /*
- * Whether the request in @e carries enough data to be worth running at
- * normal priority: a READ or WRITE of HEAVY_BYTES or more.
+ * Whether the request in @e carries enough data to be worth the worker:
+ * a READ or WRITE of HEAVY_BYTES or more.
  */
 static bool heavy(const struct ring_ent *e)
 {
@@ -275,15 +292,6 @@ static bool heavy(const struct ring_ent *e)
 	return rd.size >= HEAVY_BYTES;
 }
 
-/* Switch this thread to @want (SCHED_IDLE or SCHED_OTHER) if not there. */
-static void set_policy(int *cur, int want)
-{
-	struct sched_param sp = { 0 };
-
-	if (*cur != want && !sched_setscheduler(0, want, &sp))
-		*cur = want;
-}
-
 void *zpfs_ring_read_buffer(size_t size)
 {
 	struct ring_ent *e = cur_ent;
@@ -293,29 +301,86 @@ void *zpfs_ring_read_buffer(size_t size)
 	return e->mem + HDR_AREA;
 }
 
+/* The worker of a queue: runs its heavy requests, hands them back. */
+static void *worker_thread(void *arg)
+{
+	struct ring_queue *q = arg;
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&q->lock);
+	for (;;) {
+		struct ring_ent *e;
+
+		while (!q->ntodo && !q->stopping)
+			pthread_cond_wait(&q->cond, &q->lock);
+		if (!q->ntodo)
+			break;
+		e = q->todo[0];
+		memmove(q->todo, q->todo + 1, --q->ntodo * sizeof(e));
+		pthread_mutex_unlock(&q->lock);
+
+		run_request(e);
+
+		pthread_mutex_lock(&q->lock);
+		q->done[q->ndone++] = e;
+		if (write(q->efd, &one, sizeof(one)) < 0)
+			break;	/* only if the eventfd is gone */
+	}
+	pthread_mutex_unlock(&q->lock);
+	return NULL;
+}
+
+/* Watch the eventfd (again): it is written when answers are done. */
+static void arm_poll(struct ring_queue *q)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&q->ring);
+
+	if (!sqe)
+		return;	/* not with one SQE per entry, plus this one */
+	io_uring_prep_poll_add(sqe, q->efd, POLLIN);
+	io_uring_sqe_set_data(sqe, NULL);
+}
+
+/* The eventfd fired: commit what the worker answered. Return: stop. */
+static bool take_done(struct ring_queue *q)
+{
+	uint64_t n;
+	bool stop;
+
+	if (read(q->efd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		return true;
+	pthread_mutex_lock(&q->lock);
+	while (q->ndone)
+		send_cmd(q, q->done[--q->ndone], CMD_COMMIT_AND_FETCH);
+	stop = q->stopping;
+	pthread_mutex_unlock(&q->lock);
+	if (!stop)
+		arm_poll(q);
+	return stop;
+}
+
 /* Serve one queue until the kernel ends its entries or we are told. */
 static void *queue_thread(void *arg)
 {
 	struct ring_queue *q = arg;
+	struct sched_param sp = { 0 };
 	unsigned int live = RING_DEPTH, i;
-	int policy = SCHED_OTHER;
 	bool stop = false;
 	cpu_set_t cpus;
 
 	CPU_ZERO(&cpus);
 	CPU_SET(q->qid, &cpus);
 	(void)pthread_setaffinity_np(pthread_self(), sizeof(cpus), &cpus);
+	(void)sched_setscheduler(0, SCHED_IDLE, &sp);
 
 	for (i = 0; i < RING_DEPTH; i++)
 		send_cmd(q, &q->ent[i], CMD_REGISTER);
+	arm_poll(q);
 
 	while (!stop && live) {
 		struct io_uring_cqe *cqe;
 		unsigned int head, seen = 0;
-		int ret;
-
-		set_policy(&policy, SCHED_IDLE);
-		ret = io_uring_submit_and_wait(&q->ring, 1);
+		int ret = io_uring_submit_and_wait(&q->ring, 1);
 
 		if (ret < 0 && ret != -EINTR && ret != -EAGAIN &&
 		    ret != -EBUSY)
@@ -325,10 +390,8 @@ static void *queue_thread(void *arg)
 
 			seen++;
 			if (!e) {		/* the eventfd */
-				stop = true;
-				continue;
-			}
-			if (cqe->res == -EAGAIN || cqe->res == -EINTR) {
+				stop = take_done(q);
+			} else if (cqe->res == -EAGAIN || cqe->res == -EINTR) {
 				send_cmd(q, e, e->cmd);
 			} else if (cqe->res < 0) {
 				/* ENOTCONN at unmount; or refused */
@@ -340,9 +403,12 @@ static void *queue_thread(void *arg)
 					atomic_store(&ring_running, -1);
 				}
 				live--;
+			} else if (heavy(e)) {
+				pthread_mutex_lock(&q->lock);
+				q->todo[q->ntodo++] = e;
+				pthread_cond_signal(&q->cond);
+				pthread_mutex_unlock(&q->lock);
 			} else {
-				set_policy(&policy, heavy(e) ? SCHED_OTHER :
-							       SCHED_IDLE);
 				run_request(e);
 				send_cmd(q, e, CMD_COMMIT_AND_FETCH);
 			}
@@ -355,11 +421,10 @@ static void *queue_thread(void *arg)
 static int queue_init(struct ring_queue *q)
 {
 	struct io_uring_params p = { 0 };
-	struct io_uring_sqe *sqe;
 	unsigned int i;
 	int ret;
 
-	q->efd = eventfd(0, EFD_CLOEXEC);
+	q->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (q->efd < 0)
 		return -errno;
 	p.flags = IORING_SETUP_SQE128 | IORING_SETUP_CQSIZE;
@@ -382,11 +447,6 @@ static int queue_init(struct ring_queue *q)
 		e->iov[1].iov_base = e->mem + HDR_AREA;
 		e->iov[1].iov_len = ring_payload;
 	}
-	sqe = io_uring_get_sqe(&q->ring);
-	if (!sqe)
-		return -EBUSY;
-	io_uring_prep_poll_add(sqe, q->efd, POLLIN);
-	io_uring_sqe_set_data(sqe, NULL);
 	return 0;
 }
 
@@ -394,6 +454,12 @@ static void queue_free(struct ring_queue *q)
 {
 	unsigned int i;
 
+	pthread_mutex_lock(&q->lock);
+	q->stopping = true;
+	pthread_cond_broadcast(&q->cond);
+	pthread_mutex_unlock(&q->lock);
+	if (q->worker_ok)
+		pthread_join(q->worker, NULL);
 	if (q->thread_ok) {
 		uint64_t one = 1;
 		ssize_t n = write(q->efd, &one, sizeof(one));
@@ -408,6 +474,8 @@ static void queue_free(struct ring_queue *q)
 	for (i = 0; i < RING_DEPTH; i++)
 		if (q->ent[i].mem)
 			munmap(q->ent[i].mem, HDR_AREA + ring_payload);
+	pthread_cond_destroy(&q->cond);
+	pthread_mutex_destroy(&q->lock);
 }
 
 bool zpfs_ring_usable(void)
@@ -446,13 +514,21 @@ int zpfs_ring_start(struct fuse_session *se, size_t payload)
 	for (i = 0; i < ring_nr; i++) {
 		ring_q[i].qid = i;
 		ring_q[i].efd = -1;
+		pthread_mutex_init(&ring_q[i].lock, NULL);
+		pthread_cond_init(&ring_q[i].cond, NULL);
 	}
 	for (i = 0; i < ring_nr && !ret; i++) {
-		ret = queue_init(&ring_q[i]);
+		struct ring_queue *q = &ring_q[i];
+
+		ret = queue_init(q);
 		if (!ret) {
-			ret = -pthread_create(&ring_q[i].tid, NULL,
-					      queue_thread, &ring_q[i]);
-			ring_q[i].thread_ok = !ret;
+			ret = -pthread_create(&q->worker, NULL, worker_thread,
+					      q);
+			q->worker_ok = !ret;
+		}
+		if (!ret) {
+			ret = -pthread_create(&q->tid, NULL, queue_thread, q);
+			q->thread_ok = !ret;
 		}
 	}
 	if (ret)
