@@ -107,7 +107,6 @@ static _Atomic bool killpriv_v2;
 static unsigned int wire_flags;
 static struct fuse_session *wire_se;
 
-
 /* The mount's read-ahead knob, found before the session starts. */
 static char bdi_ra_path[64];
 
