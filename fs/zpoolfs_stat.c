@@ -80,6 +80,7 @@ struct record {
 	bool is_pool;
 	char backend[64];
 	char compressor[64];
+	char transport[16];		/* "" from a daemon without it */
 	uint64_t val[NR_POOL_KEYS];	/* NR_FILE_KEYS used for a file */
 	char *pool_stats;		/* "key value" lines, NULL: a file */
 };
@@ -314,6 +315,9 @@ static int load_record(const char *path, struct record *rec)
 		rec->is_pool = true;
 		ret = read_attr(path, "compressor", rec->compressor,
 				sizeof(rec->compressor));
+		if (ret == 0 && read_attr(path, "transport", rec->transport,
+					  sizeof(rec->transport)))
+			rec->transport[0] = '\0';
 		keys = pool_keys;
 		n = NR_POOL_KEYS;
 	} else if (S_ISREG(st.st_mode)) {
@@ -611,6 +615,8 @@ static void print_json(const struct record *recs, int n)
 			json_string(r->backend);
 			fputs(", \"compressor\": ", stdout);
 			json_string(r->compressor);
+			fputs(", \"transport\": ", stdout);
+			json_string(r->transport);
 			for (k = 0; k < NR_POOL_KEYS; k++)
 				printf(", \"%s\": %" PRIu64, pool_keys[k],
 				       r->val[k]);

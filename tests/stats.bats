@@ -235,10 +235,12 @@ import json, sys
 d = json.load(sys.stdin)
 pool, f = d
 print(pool["mountpoint"] == sys.argv[1], pool["backend"], pool["compressor"],
-      pool["mem_limit"], pool["logical_bytes"], pool["ratio"] > 1)
+      pool["mem_limit"], pool["logical_bytes"], pool["ratio"] > 1,
+      pool["transport"] == sys.argv[2])
 print(f["file"] == sys.argv[1] + "/f", f["logical_bytes"], f["stored_bytes"],
-      f["comp_pages"], f["compr_bytes"] < 524288)' "$MNT" <<<"$output"
-	zpfs_eq "$output" "True zbud lz4 536870912 1048576 True
+      f["comp_pages"], f["compr_bytes"] < 524288)' "$MNT" \
+		"$(zpfs_xattr "$MNT" transport)" <<<"$output"
+	zpfs_eq "$output" "True zbud lz4 536870912 1048576 True True
 True 1048576 1048576 256 True" "figures in the JSON"
 }
 
