@@ -111,7 +111,10 @@ struct uring_cmd_req {
 	uint8_t padding[6];
 };
 
-/* Entries per queue: one in the daemon while the kernel fills the next. */
+/* Entries per queue: one in the daemon while the kernel fills the next.
+ * 1, 2, 4 measured: linux-source-6.1 extract 15.3-16.2 / 14.8-15.2 /
+ * 14.8-16.0 s, cold 1 GiB dd read 1.0-1.1 / 1.3-1.4 / 1.2-1.3 GB/s; each
+ * entry can cost 1 MiB of resident payload. */
 #define RING_DEPTH	2
 /* READs and WRITEs of this much go to the queue's worker (see above). */
 #define HEAVY_BYTES	(64 * 1024)
