@@ -111,6 +111,10 @@ struct uring_cmd_req {
 	uint8_t padding[6];
 };
 
+_Static_assert(sizeof(struct uring_req_header) == 288, "kernel ABI");
+/* It goes in the 80 command bytes of a 128-byte SQE. */
+_Static_assert(sizeof(struct uring_cmd_req) == 24, "kernel ABI");
+
 /* Entries per queue: one in the daemon while the kernel fills the next.
  * 1, 2, 4 measured: linux-source-6.1 extract 15.3-16.2 / 14.8-15.2 /
  * 14.8-16.0 s, cold 1 GiB dd read 1.0-1.1 / 1.3-1.4 / 1.2-1.3 GB/s; each
