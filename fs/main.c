@@ -511,6 +511,22 @@ static bool known_compressor(const char *spec)
 }
 
 /*
+ * An option of two values, @dflt or @other: *@is_other says which (unset
+ * means @dflt). Prints the error line for anything else.
+ */
+static int two_way(bool *is_other, const char *name, const char *value,
+		   const char *dflt, const char *other)
+{
+	*is_other = value && !strcmp(value, other);
+	if (value && !*is_other && strcmp(value, dflt)) {
+		print_error("bad %s '%s' (expected %s or %s)", name, value,
+			dflt, other);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Turn the option strings into the figures of @cfg. Prints the one error
  * line. Return: 0, or -1.
  */
@@ -601,21 +617,9 @@ static int check_config(struct zpfs_config *cfg)
 		cfg->root_gid = (gid_t)id;
 	}
 
-	if (cfg->cache && strcmp(cfg->cache, "auto") &&
-	    strcmp(cfg->cache, "none")) {
-		print_error("bad cache '%s' (expected auto or none)",
-			cfg->cache);
+	if (two_way(&cfg->direct_io, "cache", cfg->cache, "auto", "none") ||
+	    two_way(&cfg->no_uring, "uring", cfg->uring, "auto", "off"))
 		return -1;
-	}
-	cfg->direct_io = cfg->cache && !strcmp(cfg->cache, "none");
-
-	if (cfg->uring && strcmp(cfg->uring, "auto") &&
-	    strcmp(cfg->uring, "off")) {
-		print_error("bad uring '%s' (expected auto or off)",
-			cfg->uring);
-		return -1;
-	}
-	cfg->no_uring = cfg->uring && !strcmp(cfg->uring, "off");
 	return 0;
 }
 

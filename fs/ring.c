@@ -397,7 +397,7 @@ static void *queue_thread(void *arg)
 
 			seen++;
 			if (!e) {		/* the eventfd */
-				stop = take_done(q);
+				stop = cqe->res < 0 || take_done(q);
 			} else if (cqe->res == -EAGAIN || cqe->res == -EINTR) {
 				send_cmd(q, e, e->cmd);
 			} else if (cqe->res < 0) {

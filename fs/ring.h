@@ -21,8 +21,8 @@ struct fuse_session;
  * zpfs_ring_usable() - whether this daemon can serve FUSE over io_uring
  *
  * Return: true if built with liburing and the queue threads may move
- * between SCHED_IDLE and SCHED_OTHER (root, CAP_SYS_NICE as root, or an
- * RLIMIT_NICE of 20 or more); see ring.c for why they must.
+ * back from SCHED_IDLE to SCHED_OTHER (CAP_SYS_NICE, as root has, or an
+ * RLIMIT_NICE of 20 or more); see ring.c for why that matters.
  */
 bool zpfs_ring_usable(void);
 
@@ -33,8 +33,8 @@ bool zpfs_ring_usable(void);
  * @payload: the largest request or answer body the kernel will send or
  *	take (max_write, max_pages, at least 8 KiB)
  *
- * Starts one thread per possible CPU, each with its own ring and queue
- * of the kernel's. Until every queue is registered the kernel keeps
+ * Starts, per possible CPU, a thread with its own ring and queue of the
+ * kernel's, and a worker for its heavy requests. Until every queue is registered the kernel keeps
  * sending requests through /dev/fuse; so a failure here costs nothing but
  * the speed. Interrupts, forgets and INIT always come through /dev/fuse.
  *
