@@ -117,7 +117,8 @@ int zpfs_codec_decompress(const struct zpfs_codec *codec, const void *src,
 
 enum zpfs_slot_kind {
 	ZPFS_SLOT_HOLE = 0,	/* nothing stored: reads as zeros */
-	ZPFS_SLOT_SAME,		/* every 8-byte word equals .val */
+	ZPFS_SLOT_SAME,		/* every 8-byte word equals .val, whose
+				 * 32-bit halves are equal */
 	ZPFS_SLOT_COMP,		/* .val is a zpool handle, .len bytes */
 	ZPFS_SLOT_RAW,		/* .val is a page from zpool_page_alloc() */
 };

@@ -16,10 +16,15 @@
  *
  * What zpfs_store_put() does with a page, in order:
  *
- *   1. same-filled?  every 8-byte word equal (zeros, 0xff.., a repeated
+ *   1. same-filled?  every 8-byte word equal, and its two 32-bit halves
+ *      equal too (zeros, 0xff.., any repeated byte, 16-bit or 32-bit
  *      pattern): SAME, nothing allocated. zram finds a few per cent of such
  *      pages in ordinary data, and far more in sparse-ish files that were
- *      written with zeros.
+ *      written with zeros. Only 32 bits of pattern are kept, so that a
+ *      slot can be one word; a page of a repeated 8-byte word with unequal
+ *      halves goes on to be compressed: lz4 makes 33 bytes of it, which
+ *      zbud (two objects a page) stores in up to half a page, zsmalloc in
+ *      a few dozen bytes (compressor=none: a raw page).
  *   2. room?  the memory limit (size=) must leave room for one more page,
  *      else -ENOSPC (counted in nospc). Checked before compressing, so a
  *      full mount does not burn CPU on pages it will refuse.
@@ -185,13 +190,19 @@ static int check_room(struct zpfs_store *st, uint64_t bytes)
 	return -ENOSPC;
 }
 
-/* Whether every 8-byte word of @page is the same; that word in *@word. */
+/*
+ * Whether @page is one 32-bit word repeated, the pattern a SAME slot holds:
+ * every 8-byte word the same and its two halves equal. That 8-byte word in
+ * *@word.
+ */
 static bool page_same_filled(const void *page, uint64_t *word)
 {
 	const unsigned char *p = page;
 	uint64_t first;
 
 	memcpy(&first, p, sizeof(first));
+	if ((uint32_t)first != (uint32_t)(first >> 32))
+		return false;
 	/* 64 bytes per step: vectorised, and leaves early on most pages */
 	for (size_t off = 0; off < ZPFS_PAGE_SIZE; off += 64) {
 		uint64_t w[8], diff = 0;

@@ -78,6 +78,13 @@ static void fill_text(unsigned char *page, uint64_t seed)
 	}
 }
 
+/* Every 8-byte word of @page is @word. */
+static void fill_word(unsigned char *page, uint64_t word)
+{
+	for (size_t off = 0; off < PAGE; off += 8)
+		memcpy(page + off, &word, 8);
+}
+
 static void fill_random(unsigned char *page, uint64_t seed)
 {
 	uint64_t rng = seed * 0x9e3779b97f4a7c15ull + 1;
@@ -224,7 +231,10 @@ static void test_bad_backend(void)
 static void test_same(void)
 {
 	static const uint64_t words[] = {
-		0, 0xababababababababull, 0x0102030405060708ull, UINT64_MAX,
+		0, 0xababababababababull, UINT64_MAX,
+		0x1234123412341234ull,		/* a 16-bit pattern */
+		0x0403020104030201ull,		/* a 32-bit pattern */
+		0xdeadbeefdeadbeefull,
 	};
 	uint64_t start = zpool_page_count();
 	struct zpfs_store *st = store_new(DEFAULT_CODEC, 1 << 20);
@@ -233,8 +243,7 @@ static void test_same(void)
 
 	ASSERT_TRUE(st);
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
-		for (size_t off = 0; off < PAGE; off += 8)
-			memcpy(page + off, &words[i], 8);
+		fill_word(page, words[i]);
 		ASSERT_EQ(zpfs_store_put(st, page, &slot), 0);
 		EXPECT_EQ(slot.kind, ZPFS_SLOT_SAME);
 		EXPECT_TRUE(slot.val == words[i]);
@@ -264,6 +273,43 @@ static void test_same(void)
 	EXPECT_TRUE(reads_back(st, &slot, page));
 	zpfs_store_drop(st, &slot);
 	EXPECT_TRUE(store_empty(st));
+	zpfs_store_destroy(st);
+	EXPECT_EQ(zpool_page_count(), start);
+}
+
+/*
+ * A repeated 8-byte word whose 32-bit halves differ is not same-filled: it
+ * is compressed (raw without a compressor) and reads back.
+ */
+static void test_same_halves_differ(void)
+{
+	static const uint64_t words[] = {
+		0x0807060504030201ull, 0x00000000ffffffffull,
+		0xffffffff00000000ull, 0x0000000100000000ull,
+	};
+	uint64_t start = zpool_page_count();
+	struct zpfs_store *st = store_new(DEFAULT_CODEC, 1 << 20);
+	unsigned char page[PAGE];
+	struct zpfs_slot slot;
+
+	ASSERT_TRUE(st);
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		fill_word(page, words[i]);
+		ASSERT_EQ(zpfs_store_put(st, page, &slot), 0);
+#if HAVE_LZ4
+		printf("# word %#018" PRIx64 ": %u bytes\n", words[i],
+		       slot.len);
+		EXPECT_EQ(slot.kind, ZPFS_SLOT_COMP);
+		EXPECT_LE(slot.len, 64);
+		EXPECT_EQ(stats_of(st).comp_pages, 1);
+#else
+		EXPECT_EQ(slot.kind, ZPFS_SLOT_RAW);
+#endif
+		EXPECT_EQ(stats_of(st).same_pages, 0);
+		EXPECT_TRUE(reads_back(st, &slot, page));
+		zpfs_store_drop(st, &slot);
+		EXPECT_TRUE(store_empty(st));
+	}
 	zpfs_store_destroy(st);
 	EXPECT_EQ(zpool_page_count(), start);
 }
@@ -851,6 +897,7 @@ TAP_MAIN(TAP_TEST(test_codec_find),
 	 TAP_TEST(test_codec_roundtrip),
 	 TAP_TEST(test_bad_backend),
 	 TAP_TEST(test_same),
+	 TAP_TEST(test_same_halves_differ),
 	 TAP_TEST(test_comp),
 	 TAP_TEST(test_raw),
 	 TAP_TEST(test_dup),
