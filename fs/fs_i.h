@@ -40,6 +40,7 @@
 #ifndef ZPOOLFS_FS_I_H
 #define ZPOOLFS_FS_I_H
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -123,7 +124,10 @@ enum zpfs_slot_kind {
 	ZPFS_SLOT_RAW,		/* .val is a page from zpool_page_alloc() */
 };
 
-/* One page of a file. A zeroed slot is a hole. */
+/*
+ * One page of a file. A zeroed slot is a hole. Read and make slots only
+ * through the helpers below.
+ */
 struct zpfs_slot {
 	uint64_t val;
 	uint32_t len;		/* ZPFS_SLOT_COMP: compressed length */
@@ -131,6 +135,59 @@ struct zpfs_slot {
 };
 
 _Static_assert(sizeof(struct zpfs_slot) == 16, "slot layout");
+
+/* zpfs_slot_kind() - what the slot holds (a zeroed slot: a hole). */
+static inline enum zpfs_slot_kind zpfs_slot_kind(const struct zpfs_slot *s)
+{
+	return (enum zpfs_slot_kind)s->kind;
+}
+
+/* zpfs_slot_len() - a COMP slot's compressed length, 1 .. 4096. */
+static inline uint32_t zpfs_slot_len(const struct zpfs_slot *s)
+{
+	return s->len;
+}
+
+/* zpfs_slot_handle() - a COMP slot's zpool handle. */
+static inline unsigned long zpfs_slot_handle(const struct zpfs_slot *s)
+{
+	return (unsigned long)s->val;
+}
+
+/* zpfs_slot_page() - a RAW slot's page. */
+static inline void *zpfs_slot_page(const struct zpfs_slot *s)
+{
+	return (void *)(uintptr_t)s->val;
+}
+
+/* zpfs_slot_word() - a SAME slot's 8-byte word, repeated over the page. */
+static inline uint64_t zpfs_slot_word(const struct zpfs_slot *s)
+{
+	return s->val;
+}
+
+/* zpfs_slot_comp() - a COMP slot of @len bytes (1 .. 4096). */
+static inline struct zpfs_slot zpfs_slot_comp(unsigned long handle,
+					      size_t len)
+{
+	assert(len >= 1 && len <= ZPFS_PAGE_SIZE);
+	return (struct zpfs_slot){ handle, (uint32_t)len, ZPFS_SLOT_COMP };
+}
+
+/* zpfs_slot_raw() - a RAW slot; @page is ZPFS_PAGE_SIZE-aligned. */
+static inline struct zpfs_slot zpfs_slot_raw(void *page)
+{
+	assert(((uintptr_t)page & (ZPFS_PAGE_SIZE - 1)) == 0);
+	return (struct zpfs_slot){ (uint64_t)(uintptr_t)page, ZPFS_PAGE_SIZE,
+				   ZPFS_SLOT_RAW };
+}
+
+/* zpfs_slot_same() - a SAME slot; @word has equal 32-bit halves. */
+static inline struct zpfs_slot zpfs_slot_same(uint64_t word)
+{
+	assert((uint32_t)word == (uint32_t)(word >> 32));
+	return (struct zpfs_slot){ word, 0, ZPFS_SLOT_SAME };
+}
 
 struct zpfs_store;
 
@@ -218,9 +275,9 @@ int zpfs_store_dup(struct zpfs_store *st, const struct zpfs_slot *src,
  * raw, 0 for holes and same-filled pages). Can't fail. */
 static inline uint64_t zpfs_slot_bytes(const struct zpfs_slot *slot)
 {
-	if (slot->kind == ZPFS_SLOT_COMP)
-		return slot->len;
-	if (slot->kind == ZPFS_SLOT_RAW)
+	if (zpfs_slot_kind(slot) == ZPFS_SLOT_COMP)
+		return zpfs_slot_len(slot);
+	if (zpfs_slot_kind(slot) == ZPFS_SLOT_RAW)
 		return ZPFS_PAGE_SIZE;
 	return 0;
 }

@@ -326,9 +326,9 @@ static bool pm_remove_node(struct zpfs_pagemap *pm, void *node,
 			struct zpfs_slot *slot =
 				&leaf->slot[__builtin_ctzll(m)];
 
-			if (slot->kind != ZPFS_SLOT_HOLE) {
+			if (zpfs_slot_kind(slot) != ZPFS_SLOT_HOLE) {
 				drop(slot, arg);
-				assert(slot->kind == ZPFS_SLOT_HOLE);
+				assert(zpfs_slot_kind(slot) == ZPFS_SLOT_HOLE);
 			}
 		}
 		return leaf->present == 0;
@@ -366,7 +366,7 @@ static bool pm_next_node(const void *node, unsigned int level, uint64_t base,
 		for (m &= leaf->present; m; m &= m - 1) {
 			unsigned int i = (unsigned int)__builtin_ctzll(m);
 
-			if (leaf->slot[i].kind != ZPFS_SLOT_HOLE) {
+			if (zpfs_slot_kind(&leaf->slot[i]) != ZPFS_SLOT_HOLE) {
 				*found = base + i;
 				return true;
 			}

@@ -169,11 +169,6 @@ static void counter_sub(_Atomic uint64_t *c, uint64_t n)
 	(void)old;
 }
 
-static void *raw_page(const struct zpfs_slot *slot)
-{
-	return (void *)(uintptr_t)slot->val;
-}
-
 static uint64_t mem_used(struct zpfs_store *st)
 {
 	return (zpool_get_total_pages(st->pool) +
@@ -246,9 +241,7 @@ static int put_raw(struct zpfs_store *st, const void *page,
 		return -ENOMEM;
 	memcpy(raw, page, ZPFS_PAGE_SIZE);
 	counter_add(&st->raw_pages, 1);
-	slot->val = (uint64_t)(uintptr_t)raw;
-	slot->len = ZPFS_PAGE_SIZE;
-	slot->kind = ZPFS_SLOT_RAW;
+	*slot = zpfs_slot_raw(raw);
 	return 0;
 }
 
@@ -272,9 +265,7 @@ static int put_comp(struct zpfs_store *st, const void *data, size_t len,
 	zpool_unmap_handle(st->pool, handle);
 	counter_add(&st->comp_pages, 1);
 	counter_add(&st->comp_bytes, len);
-	slot->val = handle;
-	slot->len = (uint32_t)len;
-	slot->kind = ZPFS_SLOT_COMP;
+	*slot = zpfs_slot_comp(handle, len);
 	return 0;
 }
 
@@ -331,9 +322,7 @@ int zpfs_store_put(struct zpfs_store *st, const void *page,
 
 	if (page_same_filled(page, &word)) {
 		counter_add(&st->same_pages, 1);
-		slot->val = word;
-		slot->len = 0;
-		slot->kind = ZPFS_SLOT_SAME;
+		*slot = zpfs_slot_same(word);
 		return 0;
 	}
 
@@ -355,19 +344,20 @@ int zpfs_store_put(struct zpfs_store *st, const void *page,
 int zpfs_store_read(struct zpfs_store *st, const struct zpfs_slot *slot,
 		    void *buf, size_t off, size_t len)
 {
+	unsigned long handle;
 	const void *src;
 	int ret;
 
 	assert(off <= ZPFS_PAGE_SIZE && len <= ZPFS_PAGE_SIZE - off);
-	switch (slot->kind) {
+	switch (zpfs_slot_kind(slot)) {
 	case ZPFS_SLOT_HOLE:
 		memset(buf, 0, len);
 		return 0;
 	case ZPFS_SLOT_SAME:
-		fill_same(buf, off, len, slot->val);
+		fill_same(buf, off, len, zpfs_slot_word(slot));
 		return 0;
 	case ZPFS_SLOT_RAW:
-		memcpy(buf, (const char *)raw_page(slot) + off, len);
+		memcpy(buf, (const char *)zpfs_slot_page(slot) + off, len);
 		return 0;
 	case ZPFS_SLOT_COMP:
 		break;
@@ -375,34 +365,36 @@ int zpfs_store_read(struct zpfs_store *st, const struct zpfs_slot *slot,
 		return -EIO;
 	}
 
-	src = zpool_map_handle(st->pool, slot->val, ZPOOL_MM_RO);
+	handle = zpfs_slot_handle(slot);
+	src = zpool_map_handle(st->pool, handle, ZPOOL_MM_RO);
 	if (off == 0 && len == ZPFS_PAGE_SIZE) {
-		ret = zpfs_codec_decompress(st->codec, src, slot->len, buf);
+		ret = zpfs_codec_decompress(st->codec, src, zpfs_slot_len(slot),
+					    buf);
 	} else {
-		ret = zpfs_codec_decompress(st->codec, src, slot->len,
+		ret = zpfs_codec_decompress(st->codec, src, zpfs_slot_len(slot),
 					    scratch);
 		if (!ret)
 			memcpy(buf, scratch + off, len);
 	}
-	zpool_unmap_handle(st->pool, slot->val);
+	zpool_unmap_handle(st->pool, handle);
 	return ret;
 }
 
 void zpfs_store_drop(struct zpfs_store *st, struct zpfs_slot *slot)
 {
-	switch (slot->kind) {
+	switch (zpfs_slot_kind(slot)) {
 	case ZPFS_SLOT_HOLE:
 		return;
 	case ZPFS_SLOT_SAME:
 		counter_sub(&st->same_pages, 1);
 		break;
 	case ZPFS_SLOT_COMP:
-		zpool_free(st->pool, slot->val);
-		counter_sub(&st->comp_bytes, slot->len);
+		zpool_free(st->pool, zpfs_slot_handle(slot));
+		counter_sub(&st->comp_bytes, zpfs_slot_len(slot));
 		counter_sub(&st->comp_pages, 1);
 		break;
 	case ZPFS_SLOT_RAW:
-		zpool_page_free(raw_page(slot));
+		zpool_page_free(zpfs_slot_page(slot));
 		counter_sub(&st->raw_pages, 1);
 		break;
 	default:
@@ -415,10 +407,12 @@ void zpfs_store_drop(struct zpfs_store *st, struct zpfs_slot *slot)
 int zpfs_store_dup(struct zpfs_store *st, const struct zpfs_slot *src,
 		   struct zpfs_slot *dst)
 {
+	unsigned long handle;
 	const void *obj;
+	size_t len;
 	int ret;
 
-	switch (src->kind) {
+	switch (zpfs_slot_kind(src)) {
 	case ZPFS_SLOT_HOLE:
 		memset(dst, 0, sizeof(*dst));
 		return 0;
@@ -428,7 +422,7 @@ int zpfs_store_dup(struct zpfs_store *st, const struct zpfs_slot *src,
 		return 0;
 	case ZPFS_SLOT_RAW:
 		ret = check_room(st, ZPFS_PAGE_SIZE);
-		return ret ? ret : put_raw(st, raw_page(src), dst);
+		return ret ? ret : put_raw(st, zpfs_slot_page(src), dst);
 	case ZPFS_SLOT_COMP:
 		break;
 	default:
@@ -442,11 +436,13 @@ int zpfs_store_dup(struct zpfs_store *st, const struct zpfs_slot *src,
 	 * A thread maps one handle at a time (zpool.h): copy the object out
 	 * to the scratch page, then into the new one.
 	 */
-	assert(src->len <= sizeof(scratch));
-	obj = zpool_map_handle(st->pool, src->val, ZPOOL_MM_RO);
-	memcpy(scratch, obj, src->len);
-	zpool_unmap_handle(st->pool, src->val);
-	ret = put_comp(st, scratch, src->len, dst);
+	handle = zpfs_slot_handle(src);
+	len = zpfs_slot_len(src);
+	assert(len <= sizeof(scratch));
+	obj = zpool_map_handle(st->pool, handle, ZPOOL_MM_RO);
+	memcpy(scratch, obj, len);
+	zpool_unmap_handle(st->pool, handle);
+	ret = put_comp(st, scratch, len, dst);
 	/* the back end took this size once; -ENOSPC would be a bug */
 	assert(ret != -ENOSPC);
 	return ret;

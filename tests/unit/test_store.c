@@ -245,8 +245,8 @@ static void test_same(void)
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
 		fill_word(page, words[i]);
 		ASSERT_EQ(zpfs_store_put(st, page, &slot), 0);
-		EXPECT_EQ(slot.kind, ZPFS_SLOT_SAME);
-		EXPECT_TRUE(slot.val == words[i]);
+		EXPECT_EQ(zpfs_slot_kind(&slot), ZPFS_SLOT_SAME);
+		EXPECT_TRUE(zpfs_slot_word(&slot) == words[i]);
 		EXPECT_EQ(zpfs_slot_bytes(&slot), 0);
 		EXPECT_TRUE(reads_back(st, &slot, page));
 		EXPECT_EQ(stats_of(st).same_pages, 1);
@@ -255,7 +255,7 @@ static void test_same(void)
 		EXPECT_EQ(stats_of(st).mem_used, 0);
 		EXPECT_EQ(zpool_page_count(), start);
 		zpfs_store_drop(st, &slot);
-		EXPECT_EQ(slot.kind, ZPFS_SLOT_HOLE);
+		EXPECT_EQ(zpfs_slot_kind(&slot), ZPFS_SLOT_HOLE);
 		EXPECT_TRUE(store_empty(st));
 	}
 
@@ -263,7 +263,7 @@ static void test_same(void)
 	memset(page, 0, PAGE);
 	page[PAGE - 1] = 1;
 	ASSERT_EQ(zpfs_store_put(st, page, &slot), 0);
-	EXPECT_NE(slot.kind, ZPFS_SLOT_SAME);
+	EXPECT_NE(zpfs_slot_kind(&slot), ZPFS_SLOT_SAME);
 	EXPECT_TRUE(reads_back(st, &slot, page));
 	zpfs_store_drop(st, &slot);
 
@@ -298,12 +298,12 @@ static void test_same_halves_differ(void)
 		ASSERT_EQ(zpfs_store_put(st, page, &slot), 0);
 #if HAVE_LZ4
 		printf("# word %#018" PRIx64 ": %u bytes\n", words[i],
-		       slot.len);
-		EXPECT_EQ(slot.kind, ZPFS_SLOT_COMP);
-		EXPECT_LE(slot.len, 64);
+		       zpfs_slot_len(&slot));
+		EXPECT_EQ(zpfs_slot_kind(&slot), ZPFS_SLOT_COMP);
+		EXPECT_LE(zpfs_slot_len(&slot), 64);
 		EXPECT_EQ(stats_of(st).comp_pages, 1);
 #else
-		EXPECT_EQ(slot.kind, ZPFS_SLOT_RAW);
+		EXPECT_EQ(zpfs_slot_kind(&slot), ZPFS_SLOT_RAW);
 #endif
 		EXPECT_EQ(stats_of(st).same_pages, 0);
 		EXPECT_TRUE(reads_back(st, &slot, page));
@@ -327,22 +327,22 @@ static void test_comp(void)
 	fill_text(page, 2);
 	ASSERT_EQ(zpfs_store_put(st, page, &slot), 0);
 #if HAVE_LZ4
-	printf("# text page: %u bytes\n", slot.len);
-	EXPECT_EQ(slot.kind, ZPFS_SLOT_COMP);
-	EXPECT_TRUE(slot.len > 0 && slot.len < PAGE * 3 / 4);
-	EXPECT_EQ(zpfs_slot_bytes(&slot), slot.len);
+	printf("# text page: %u bytes\n", zpfs_slot_len(&slot));
+	EXPECT_EQ(zpfs_slot_kind(&slot), ZPFS_SLOT_COMP);
+	EXPECT_TRUE(zpfs_slot_len(&slot) < PAGE * 3 / 4);
+	EXPECT_EQ(zpfs_slot_bytes(&slot), zpfs_slot_len(&slot));
 	s = stats_of(st);
 	EXPECT_EQ(s.comp_pages, 1);
-	EXPECT_EQ(s.compr_bytes, slot.len);
+	EXPECT_EQ(s.compr_bytes, zpfs_slot_len(&slot));
 	EXPECT_EQ(s.pool_pages, 1);
 	EXPECT_EQ(s.mem_used, PAGE);
 #else
-	EXPECT_EQ(slot.kind, ZPFS_SLOT_RAW);
+	EXPECT_EQ(zpfs_slot_kind(&slot), ZPFS_SLOT_RAW);
 	(void)s;
 #endif
 	EXPECT_TRUE(reads_back(st, &slot, page));
 	zpfs_store_drop(st, &slot);
-	EXPECT_EQ(slot.kind, ZPFS_SLOT_HOLE);
+	EXPECT_EQ(zpfs_slot_kind(&slot), ZPFS_SLOT_HOLE);
 	EXPECT_TRUE(store_empty(st));
 	zpfs_store_destroy(st);
 	EXPECT_EQ(zpool_page_count(), start);
@@ -360,7 +360,7 @@ static void test_raw(void)
 	ASSERT_TRUE(st);
 	fill_random(page, 3);
 	ASSERT_EQ(zpfs_store_put(st, page, &slot), 0);
-	EXPECT_EQ(slot.kind, ZPFS_SLOT_RAW);
+	EXPECT_EQ(zpfs_slot_kind(&slot), ZPFS_SLOT_RAW);
 	EXPECT_EQ(zpfs_slot_bytes(&slot), PAGE);
 	s = stats_of(st);
 	EXPECT_EQ(s.raw_pages, 1);
@@ -373,14 +373,15 @@ static void test_raw(void)
 	/* 1/16 of zeros saves less than the threshold: still raw */
 	memset(page, 0, PAGE / 16);
 	ASSERT_EQ(zpfs_store_put(st, page, &half), 0);
-	EXPECT_EQ(half.kind, ZPFS_SLOT_RAW);
+	EXPECT_EQ(zpfs_slot_kind(&half), ZPFS_SLOT_RAW);
 	EXPECT_TRUE(reads_back(st, &half, page));
 	zpfs_store_drop(st, &half);
 
 	/* half zeros: worth compressing */
 	memset(page, 0, PAGE / 2);
 	ASSERT_EQ(zpfs_store_put(st, page, &half), 0);
-	EXPECT_EQ(half.kind, HAVE_LZ4 ? ZPFS_SLOT_COMP : ZPFS_SLOT_RAW);
+	EXPECT_EQ(zpfs_slot_kind(&half),
+		  HAVE_LZ4 ? ZPFS_SLOT_COMP : ZPFS_SLOT_RAW);
 	EXPECT_TRUE(reads_back(st, &half, page));
 	zpfs_store_drop(st, &half);
 
@@ -409,10 +410,25 @@ static void test_dup(void)
 			ASSERT_EQ(zpfs_store_put(st, pages[k], &src), 0);
 		memset(&dst, 0xee, sizeof(dst));
 		ASSERT_EQ(zpfs_store_dup(st, &src, &dst), 0);
-		EXPECT_EQ(dst.kind, src.kind);
-		EXPECT_EQ(dst.len, src.len);
-		if (src.kind == ZPFS_SLOT_COMP || src.kind == ZPFS_SLOT_RAW)
-			EXPECT_TRUE(dst.val != src.val);
+		EXPECT_EQ(zpfs_slot_kind(&dst), zpfs_slot_kind(&src));
+		EXPECT_EQ(zpfs_slot_bytes(&dst), zpfs_slot_bytes(&src));
+		switch (zpfs_slot_kind(&src)) {
+		case ZPFS_SLOT_HOLE:
+			break;
+		case ZPFS_SLOT_SAME:
+			EXPECT_TRUE(zpfs_slot_word(&dst) ==
+				    zpfs_slot_word(&src));
+			break;
+		case ZPFS_SLOT_COMP:
+			EXPECT_EQ(zpfs_slot_len(&dst), zpfs_slot_len(&src));
+			EXPECT_TRUE(zpfs_slot_handle(&dst) !=
+				    zpfs_slot_handle(&src));
+			break;
+		case ZPFS_SLOT_RAW:
+			EXPECT_TRUE(zpfs_slot_page(&dst) !=
+				    zpfs_slot_page(&src));
+			break;
+		}
 		EXPECT_EQ(stats_of(st).stored_pages, k ? 2 : 0);
 		zpfs_store_drop(st, &src);
 		EXPECT_TRUE(reads_back(st, &dst, pages[k]));
@@ -449,7 +465,7 @@ static void test_limit(void)
 	printf("# limit of 64 pages: %d pages stored\n", n);
 	EXPECT_EQ(ret, -ENOSPC);
 	EXPECT_TRUE(n >= 40 && n < max);
-	EXPECT_EQ(slots[n].kind, ZPFS_SLOT_HOLE);
+	EXPECT_EQ(zpfs_slot_kind(&slots[n]), ZPFS_SLOT_HOLE);
 	s = stats_of(st);
 	EXPECT_EQ(s.nospc, 1);
 	EXPECT_LE(s.mem_used, limit);
@@ -463,7 +479,7 @@ static void test_limit(void)
 	EXPECT_EQ(slot.kind, 0xcccccccc);
 	memset(pages[n], 0x42, PAGE);
 	EXPECT_EQ(zpfs_store_put(st, pages[n], &slots[n]), 0);
-	EXPECT_EQ(slots[n].kind, ZPFS_SLOT_SAME);
+	EXPECT_EQ(zpfs_slot_kind(&slots[n]), ZPFS_SLOT_SAME);
 	n++;
 	/* a dup that needs room is refused as well */
 	memset(&slot, 0xcc, sizeof(slot));
@@ -539,7 +555,7 @@ static void test_enomem(void)
 	/* same-filled pages need no memory */
 	memset(text, 0, PAGE);
 	EXPECT_EQ(zpfs_store_put(st, text, &slot), 0);
-	EXPECT_EQ(slot.kind, ZPFS_SLOT_SAME);
+	EXPECT_EQ(zpfs_slot_kind(&slot), ZPFS_SLOT_SAME);
 	zpfs_store_drop(st, &slot);
 	zpool_page_fail_after(-1);
 
@@ -588,7 +604,7 @@ static void test_corrupt(void)
 	ASSERT_TRUE(st);
 	fill_text(page, 11);
 	ASSERT_EQ(zpfs_store_put(st, page, &slot), 0);
-	ASSERT_EQ(slot.kind, ZPFS_SLOT_COMP);
+	ASSERT_EQ(zpfs_slot_kind(&slot), ZPFS_SLOT_COMP);
 	bad = slot;
 	bad.len = slot.len / 2;
 	EXPECT_EQ(zpfs_store_read(st, &bad, buf, 0, PAGE), -EIO);
@@ -624,7 +640,7 @@ static void test_codecs(void)
 	st = store_new("lz4", 1 << 20);
 	ASSERT_TRUE(st);
 	ASSERT_EQ(zpfs_store_put(st, page, &slot), 0);
-	lz4_len = slot.len;
+	lz4_len = zpfs_slot_len(&slot);
 	zpfs_store_drop(st, &slot);
 	zpfs_store_destroy(st);
 #endif
@@ -636,16 +652,16 @@ static void test_codecs(void)
 				    strlen(zpfs_codec_name(codec))) == 0);
 		ASSERT_EQ(zpfs_store_put(st, page, &slot), 0);
 		if (strcmp(specs[i], "none") == 0) {
-			EXPECT_EQ(slot.kind, ZPFS_SLOT_RAW);
+			EXPECT_EQ(zpfs_slot_kind(&slot), ZPFS_SLOT_RAW);
 		} else {
 			printf("# %s (level %d): %u bytes, lz4 %u\n",
-			       specs[i], level, slot.len, lz4_len);
-			EXPECT_EQ(slot.kind, ZPFS_SLOT_COMP);
-			EXPECT_LE(slot.len, lz4_len);
+			       specs[i], level, zpfs_slot_len(&slot), lz4_len);
+			EXPECT_EQ(zpfs_slot_kind(&slot), ZPFS_SLOT_COMP);
+			EXPECT_LE(zpfs_slot_len(&slot), lz4_len);
 		}
 		EXPECT_TRUE(reads_back(st, &slot, page));
 		ASSERT_EQ(zpfs_store_put(st, rnd, &raw), 0);
-		EXPECT_EQ(raw.kind, ZPFS_SLOT_RAW);
+		EXPECT_EQ(zpfs_slot_kind(&raw), ZPFS_SLOT_RAW);
 		EXPECT_TRUE(reads_back(st, &raw, rnd));
 		zpfs_store_drop(st, &slot);
 		zpfs_store_drop(st, &raw);
@@ -712,7 +728,7 @@ static void *worker_fn(void *arg)
 			size_t off = tap_rand(&rng) % PAGE;
 			size_t len = tap_rand(&rng) % (PAGE - off + 1);
 
-			if (slots[i].kind == ZPFS_SLOT_HOLE)
+			if (zpfs_slot_kind(&slots[i]) == ZPFS_SLOT_HOLE)
 				memset(want, 0, PAGE);
 			else
 				make_page(want, ids[i]);
@@ -851,7 +867,7 @@ static void test_backends_compact(void)
 		}
 		fill_random(page, 99);
 		ASSERT_EQ(zpfs_store_put(st, page, &raw), 0);
-		EXPECT_EQ(raw.kind, ZPFS_SLOT_RAW);
+		EXPECT_EQ(zpfs_slot_kind(&raw), ZPFS_SLOT_RAW);
 
 		memset(&f, 0, sizeof(f));
 		f.objects = UINT64_MAX;
