@@ -857,7 +857,7 @@ out_unlock:
 /*
  * Copy page @idx_in of @in to page @idx_out of @out without decompressing
  * it. @out's io_lock held (which covers @in too when they are the same
- * file). Return: 0, -ENOSPC, -ENOMEM.
+ * file). Return: 0, -ENOSPC, -ENOMEM, -EIO (zpfs_store_dup()).
  */
 static int dup_page(struct zpfs_fs *fs, struct zpfs_inode *in,
 		    uint64_t idx_in, struct zpfs_inode *out, uint64_t idx_out,

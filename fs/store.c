@@ -3,16 +3,16 @@
  * store.c - the page store of a mount: one 4 KiB page in, one page out.
  *
  * Every page of every file goes through here. zpfs_store_put() turns a page
- * into a slot (struct zpfs_slot, 16 bytes, kept in the file's page map);
- * zpfs_store_read() turns a slot back into bytes; zpfs_store_drop() frees
- * it. A slot is one of (the design of zram's slot table, mm_stat figures
- * included):
+ * into a slot (struct zpfs_slot, one 8-byte word kept in the file's page
+ * map, its bits drawn in fs_i.h); zpfs_store_read() turns a slot back into
+ * bytes; zpfs_store_drop() frees it. A slot is one of (the design of zram's
+ * slot table, mm_stat figures included):
  *
- *   kind   .val                     .len    memory it costs
- *   HOLE   0                        0       nothing: reads as zeros
- *   SAME   the repeated 8-byte word 0       nothing
- *   COMP   zpool handle             bytes   .len bytes in the zpool
- *   RAW    address of a page        4096    one page from zpool_page_alloc()
+ *   kind   holds                       memory it costs
+ *   HOLE   nothing (the word is 0)     nothing: reads as zeros
+ *   SAME   the repeated 32-bit word    nothing
+ *   COMP   zpool handle, length        the length, in the zpool
+ *   RAW    address of a page           one page from zpool_page_alloc()
  *
  * What zpfs_store_put() does with a page, in order:
  *
@@ -33,7 +33,9 @@
  *      output passes the cap, so incompressible pages cost little.
  *   4. small enough: zpool_malloc() + map(WO) + memcpy + unmap: COMP.
  *      Not small enough, or the back end cannot hold an object that large
- *      (-ENOSPC from zpool_malloc): zpool_page_alloc() + memcpy: RAW.
+ *      (-ENOSPC from zpool_malloc), or it handed out a handle too large for
+ *      a slot (more than 50 bits; none of ours does): zpool_page_alloc() +
+ *      memcpy: RAW.
  *
  * Raw pages stay outside the zpool, whatever the back end. zbud (largest
  * object 3968 bytes) and z3fold (4032) cannot hold a page; zsmalloc can
@@ -115,7 +117,7 @@ _Static_assert(ZPFS_RAW_THRESHOLD < ZPFS_PAGE_SIZE, "a raw page saves room");
  * @gfp:	flags for zpool_malloc()
  * @mem_limit:	size=, in bytes
  * @same_pages, @comp_pages, @raw_pages: slots of each kind in use
- * @comp_bytes:	sum of the .len of COMP slots
+ * @comp_bytes:	sum of the lengths of COMP slots
  * @meta_bytes:	metadata charged by zpfs_store_meta_charge()
  * @nospc:	allocations refused because of @mem_limit
  * @compacted:	pages freed by zpfs_store_compact()
@@ -246,9 +248,33 @@ static int put_raw(struct zpfs_store *st, const void *page,
 }
 
 /*
+ * Store the page that @len bytes at @data decompress to as a raw page.
+ * Return: 0; -ENOMEM; -EIO when @data does not decompress to a page.
+ * Nothing changed on error.
+ */
+static int put_raw_decompressed(struct zpfs_store *st, const void *data,
+				size_t len, struct zpfs_slot *slot)
+{
+	void *raw = zpool_page_alloc();
+	int ret;
+
+	if (!raw)
+		return -ENOMEM;
+	ret = zpfs_codec_decompress(st->codec, data, len, raw);
+	if (ret) {
+		zpool_page_free(raw);
+		return ret;
+	}
+	counter_add(&st->raw_pages, 1);
+	*slot = zpfs_slot_raw(raw);
+	return 0;
+}
+
+/*
  * Store @len bytes at @data as a new COMP object.
- * Return: 0; -ENOSPC when the back end cannot hold objects of @len bytes;
- * -ENOMEM. Nothing changed on error.
+ * Return: 0; -ENOSPC when the back end cannot hold objects of @len bytes,
+ * or when the handle it gave does not fit in a slot; -ENOMEM. Nothing
+ * changed on error.
  */
 static int put_comp(struct zpfs_store *st, const void *data, size_t len,
 		    struct zpfs_slot *slot)
@@ -260,6 +286,16 @@ static int put_comp(struct zpfs_store *st, const void *data, size_t len,
 	ret = zpool_malloc(st->pool, len, st->gfp, &handle);
 	if (ret)
 		return ret == -ENOMEM ? -ENOMEM : -ENOSPC;
+	if ((uint64_t)handle > ZPFS_SLOT_HANDLE_MAX) {
+		/*
+		 * A slot keeps 50 bits of handle (fs_i.h). No back end of
+		 * ours goes past them, but one that does loses no data: the
+		 * object goes back and the caller stores the page raw, as
+		 * for an object the back end cannot hold.
+		 */
+		zpool_free(st->pool, handle);
+		return -ENOSPC;
+	}
 	dst = zpool_map_handle(st->pool, handle, ZPOOL_MM_WO);
 	memcpy(dst, data, len);
 	zpool_unmap_handle(st->pool, handle);
@@ -336,7 +372,10 @@ int zpfs_store_put(struct zpfs_store *st, const void *page,
 		ret = put_comp(st, scratch, clen, slot);
 		if (ret != -ENOSPC)
 			return ret;
-		/* larger than the back end's largest object: go raw */
+		/*
+		 * larger than the back end's largest object, or a handle too
+		 * large for a slot: go raw
+		 */
 	}
 	return put_raw(st, page, slot);
 }
@@ -351,9 +390,13 @@ int zpfs_store_read(struct zpfs_store *st, const struct zpfs_slot *slot,
 	assert(off <= ZPFS_PAGE_SIZE && len <= ZPFS_PAGE_SIZE - off);
 	switch (zpfs_slot_kind(slot)) {
 	case ZPFS_SLOT_HOLE:
+		if (slot->enc)
+			return -EIO;
 		memset(buf, 0, len);
 		return 0;
 	case ZPFS_SLOT_SAME:
+		if (slot->enc & ZPFS_SLOT_SAME_ZERO)
+			return -EIO;
 		fill_same(buf, off, len, zpfs_slot_word(slot));
 		return 0;
 	case ZPFS_SLOT_RAW:
@@ -361,8 +404,6 @@ int zpfs_store_read(struct zpfs_store *st, const struct zpfs_slot *slot,
 		return 0;
 	case ZPFS_SLOT_COMP:
 		break;
-	default:
-		return -EIO;
 	}
 
 	handle = zpfs_slot_handle(slot);
@@ -384,6 +425,7 @@ void zpfs_store_drop(struct zpfs_store *st, struct zpfs_slot *slot)
 {
 	switch (zpfs_slot_kind(slot)) {
 	case ZPFS_SLOT_HOLE:
+		assert(slot->enc == 0);
 		return;
 	case ZPFS_SLOT_SAME:
 		counter_sub(&st->same_pages, 1);
@@ -397,11 +439,8 @@ void zpfs_store_drop(struct zpfs_store *st, struct zpfs_slot *slot)
 		zpool_page_free(zpfs_slot_page(slot));
 		counter_sub(&st->raw_pages, 1);
 		break;
-	default:
-		assert(!"bad slot kind");
-		break;
 	}
-	memset(slot, 0, sizeof(*slot));
+	slot->enc = 0;
 }
 
 int zpfs_store_dup(struct zpfs_store *st, const struct zpfs_slot *src,
@@ -414,7 +453,7 @@ int zpfs_store_dup(struct zpfs_store *st, const struct zpfs_slot *src,
 
 	switch (zpfs_slot_kind(src)) {
 	case ZPFS_SLOT_HOLE:
-		memset(dst, 0, sizeof(*dst));
+		dst->enc = 0;
 		return 0;
 	case ZPFS_SLOT_SAME:
 		counter_add(&st->same_pages, 1);
@@ -425,8 +464,6 @@ int zpfs_store_dup(struct zpfs_store *st, const struct zpfs_slot *src,
 		return ret ? ret : put_raw(st, zpfs_slot_page(src), dst);
 	case ZPFS_SLOT_COMP:
 		break;
-	default:
-		return -EIO;
 	}
 
 	ret = check_room(st, ZPFS_PAGE_SIZE);
@@ -443,9 +480,13 @@ int zpfs_store_dup(struct zpfs_store *st, const struct zpfs_slot *src,
 	memcpy(scratch, obj, len);
 	zpool_unmap_handle(st->pool, handle);
 	ret = put_comp(st, scratch, len, dst);
-	/* the back end took this size once; -ENOSPC would be a bug */
-	assert(ret != -ENOSPC);
-	return ret;
+	if (ret != -ENOSPC)
+		return ret;
+	/*
+	 * The back end took this size once, so its new handle did not fit in
+	 * a slot (put_comp()): keep the copy as a raw page.
+	 */
+	return put_raw_decompressed(st, scratch, len, dst);
 }
 
 int zpfs_store_meta_charge(struct zpfs_store *st, size_t bytes)
