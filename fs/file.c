@@ -158,13 +158,15 @@ void *zpfs_file_buffer(size_t size)
 /* Count a slot into / out of the file's figures. map_lock held for write. */
 static void acct_add(struct zpfs_inode *f, const struct zpfs_slot *s)
 {
-	switch (s->kind) {
+	switch (zpfs_slot_kind(s)) {
+	case ZPFS_SLOT_HOLE:
+		break;
 	case ZPFS_SLOT_SAME:
 		f->file.nr_same++;
 		break;
 	case ZPFS_SLOT_COMP:
 		f->file.nr_comp++;
-		f->file.comp_bytes += s->len;
+		f->file.comp_bytes += zpfs_slot_len(s);
 		break;
 	case ZPFS_SLOT_RAW:
 		f->file.nr_raw++;
@@ -174,13 +176,15 @@ static void acct_add(struct zpfs_inode *f, const struct zpfs_slot *s)
 
 static void acct_sub(struct zpfs_inode *f, const struct zpfs_slot *s)
 {
-	switch (s->kind) {
+	switch (zpfs_slot_kind(s)) {
+	case ZPFS_SLOT_HOLE:
+		break;
 	case ZPFS_SLOT_SAME:
 		f->file.nr_same--;
 		break;
 	case ZPFS_SLOT_COMP:
 		f->file.nr_comp--;
-		f->file.comp_bytes -= s->len;
+		f->file.comp_bytes -= zpfs_slot_len(s);
 		break;
 	case ZPFS_SLOT_RAW:
 		f->file.nr_raw--;
@@ -272,7 +276,7 @@ static bool page_stored(struct zpfs_inode *f, uint64_t idx)
 {
 	const struct zpfs_slot *slot = zpfs_pagemap_lookup(&f->file.map, idx);
 
-	return slot && slot->kind != ZPFS_SLOT_HOLE;
+	return slot && zpfs_slot_kind(slot) != ZPFS_SLOT_HOLE;
 }
 
 /* Decompress page @idx into @page (zeros for a hole). io_lock held. */
@@ -281,7 +285,7 @@ static int load_page(struct zpfs_fs *fs, struct zpfs_inode *f, uint64_t idx,
 {
 	const struct zpfs_slot *slot = zpfs_pagemap_lookup(&f->file.map, idx);
 
-	if (!slot || slot->kind == ZPFS_SLOT_HOLE) {
+	if (!slot || zpfs_slot_kind(slot) == ZPFS_SLOT_HOLE) {
 		memset(page, 0, PAGE_SIZE);
 		return 0;
 	}
@@ -525,7 +529,7 @@ static void get_one(void *arg, unsigned int i)
 	dst = b->buf + (pos - b->off);
 	slot = zpfs_pagemap_lookup(&b->f->file.map, idx);
 	b->errs[i] = 0;
-	if (!slot || slot->kind == ZPFS_SLOT_HOLE)
+	if (!slot || zpfs_slot_kind(slot) == ZPFS_SLOT_HOLE)
 		memset(dst, 0, stop - pos);
 	else
 		b->errs[i] = zpfs_store_read(b->fs->store, slot, dst, poff,
@@ -853,7 +857,7 @@ out_unlock:
 /*
  * Copy page @idx_in of @in to page @idx_out of @out without decompressing
  * it. @out's io_lock held (which covers @in too when they are the same
- * file). Return: 0, -ENOSPC, -ENOMEM.
+ * file). Return: 0, -ENOSPC, -ENOMEM, -EIO (zpfs_store_dup()).
  */
 static int dup_page(struct zpfs_fs *fs, struct zpfs_inode *in,
 		    uint64_t idx_in, struct zpfs_inode *out, uint64_t idx_out,
@@ -867,7 +871,7 @@ static int dup_page(struct zpfs_fs *fs, struct zpfs_inode *in,
 	if (in != out)
 		pthread_rwlock_rdlock(&in->file.map_lock);
 	src = zpfs_pagemap_lookup(&in->file.map, idx_in);
-	hole = !src || src->kind == ZPFS_SLOT_HOLE;
+	hole = !src || zpfs_slot_kind(src) == ZPFS_SLOT_HOLE;
 	if (!hole)
 		err = zpfs_store_dup(fs->store, src, &new);
 	if (in != out)

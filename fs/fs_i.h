@@ -2,13 +2,14 @@
 /*
  * fs_i.h - zpoolfs internals shared by the files of fs/ (private).
  *
- * A file is a sparse map from page index to a slot (pagemap.c). A slot holds
- * one 4 KiB page in one of four forms (store.c): a hole, a same-filled page
- * (the repeated 8-byte word kept in the slot, nothing allocated), a
- * compressed page (zpool handle + length) or a raw page (incompressible,
- * one page from the page source, outside the zpool). codec.c compresses,
- * inode.c / dir.c / file.c / xattr.c keep the tree, stats.c sums the figures,
- * ops.c answers the kernel and main.c parses options and mounts.
+ * A file is a sparse map from page index to a slot (pagemap.c). A slot is
+ * one 64-bit word that holds a 4 KiB page in one of four forms (store.c): a
+ * hole, a same-filled page (the repeated 32-bit word kept in the slot,
+ * nothing allocated), a compressed page (zpool handle + length) or a raw
+ * page (incompressible, one page from the page source, outside the zpool).
+ * codec.c compresses, inode.c / dir.c / file.c / xattr.c keep the tree,
+ * stats.c sums the figures, ops.c answers the kernel and main.c parses
+ * options and mounts.
  *
  * Lock ordering (outermost first):
  *
@@ -40,6 +41,7 @@
 #ifndef ZPOOLFS_FS_I_H
 #define ZPOOLFS_FS_I_H
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -117,19 +119,122 @@ int zpfs_codec_decompress(const struct zpfs_codec *codec, const void *src,
 
 enum zpfs_slot_kind {
 	ZPFS_SLOT_HOLE = 0,	/* nothing stored: reads as zeros */
-	ZPFS_SLOT_SAME,		/* every 8-byte word equals .val */
-	ZPFS_SLOT_COMP,		/* .val is a zpool handle, .len bytes */
-	ZPFS_SLOT_RAW,		/* .val is a page from zpool_page_alloc() */
+	ZPFS_SLOT_SAME,		/* every 32-bit word equals the slot's half */
+	ZPFS_SLOT_COMP,		/* a zpool handle and a length */
+	ZPFS_SLOT_RAW,		/* a page from zpool_page_alloc() */
 };
 
-/* One page of a file. A zeroed slot is a hole. */
+/*
+ * struct zpfs_slot - one page of a file, in one 64-bit word
+ *
+ * There is one slot per page in every page map (pagemap.c), the biggest
+ * item of the daemon's metadata (a 1 GiB file: 2 MiB of slots), so a slot
+ * is a single word: bits 0-1 say the kind, the rest depends on it.
+ *
+ *        63                    32 31         14 13          2 1   0
+ *       +------------------------+-------------+-------------+-----+
+ *  HOLE |                           0                        |  0  |
+ *       +------------------------+-------------+-------------+-----+
+ *  SAME |  the 32-bit half       |             0             |  1  |
+ *       +------------------------+-------------+-------------+-----+
+ *  COMP |  zpool handle (50 bits)              | length - 1  |  2  |
+ *       +--------------------------------------+-------------+-----+
+ *  RAW  |  page address, 4 KiB-aligned: bits 2-11 are 0      |  3  |
+ *       +----------------------------------------------------+-----+
+ *
+ *  HOLE  the whole word is 0, so a zeroed slot is a hole (pagemap.c hands
+ *        out zeroed slots and relies on it).
+ *  SAME  a same-filled page whose 8-byte word has two equal 32-bit halves:
+ *        zeros, any repeated byte, 16-bit or 32-bit pattern. A page of a
+ *        repeated 8-byte word with unequal halves is compressed instead
+ *        (lz4 makes 33 bytes of it).
+ *  COMP  lengths 1 .. 4096 in 12 bits. The handles of our back ends are
+ *        small numbers (zsmalloc: below 2^40) or user-space addresses
+ *        (zbud, z3fold: below 2^48); store.c stores the page raw when a
+ *        back end hands out a handle that does not fit.
+ *  RAW   zpool_page_alloc() returns 4 KiB-aligned pages, so the kind fits
+ *        in the low bits of the address.
+ *
+ * Read and make slots only through the helpers below.
+ */
 struct zpfs_slot {
-	uint64_t val;
-	uint32_t len;		/* ZPFS_SLOT_COMP: compressed length */
-	uint32_t kind;		/* enum zpfs_slot_kind */
+	uint64_t enc;		/* encoded as above */
 };
 
-_Static_assert(sizeof(struct zpfs_slot) == 16, "slot layout");
+_Static_assert(sizeof(struct zpfs_slot) == 8, "slot layout");
+
+#define ZPFS_SLOT_KIND_MASK	0x3ull
+#define ZPFS_SLOT_LEN_SHIFT	2
+#define ZPFS_SLOT_LEN_MASK	0xfffull
+#define ZPFS_SLOT_HANDLE_SHIFT	14
+/* The largest zpool handle a COMP slot holds. */
+#define ZPFS_SLOT_HANDLE_MAX	((1ull << (64 - ZPFS_SLOT_HANDLE_SHIFT)) - 1)
+#define ZPFS_SLOT_HALF_SHIFT	32
+/* Bits of a SAME slot that are always 0. */
+#define ZPFS_SLOT_SAME_ZERO	0xfffffffcull
+
+_Static_assert(ZPFS_SLOT_LEN_MASK + 1 == ZPFS_PAGE_SIZE, "lengths 1..4096");
+_Static_assert(ZPFS_SLOT_LEN_SHIFT + 12 == ZPFS_SLOT_HANDLE_SHIFT,
+	       "the length field ends where the handle starts");
+
+/* zpfs_slot_kind() - what the slot holds (a zeroed slot: a hole). */
+static inline enum zpfs_slot_kind zpfs_slot_kind(const struct zpfs_slot *s)
+{
+	return (enum zpfs_slot_kind)(s->enc & ZPFS_SLOT_KIND_MASK);
+}
+
+/* zpfs_slot_len() - a COMP slot's compressed length, 1 .. 4096. */
+static inline uint32_t zpfs_slot_len(const struct zpfs_slot *s)
+{
+	return (uint32_t)((s->enc >> ZPFS_SLOT_LEN_SHIFT) &
+			  ZPFS_SLOT_LEN_MASK) + 1;
+}
+
+/* zpfs_slot_handle() - a COMP slot's zpool handle. */
+static inline unsigned long zpfs_slot_handle(const struct zpfs_slot *s)
+{
+	return (unsigned long)(s->enc >> ZPFS_SLOT_HANDLE_SHIFT);
+}
+
+/* zpfs_slot_page() - a RAW slot's page. */
+static inline void *zpfs_slot_page(const struct zpfs_slot *s)
+{
+	return (void *)(uintptr_t)(s->enc & ~(uint64_t)(ZPFS_PAGE_SIZE - 1));
+}
+
+/* zpfs_slot_word() - a SAME slot's 8-byte word, repeated over the page. */
+static inline uint64_t zpfs_slot_word(const struct zpfs_slot *s)
+{
+	uint64_t half = s->enc >> ZPFS_SLOT_HALF_SHIFT;
+
+	return half << 32 | half;
+}
+
+/* zpfs_slot_comp() - a COMP slot; @handle <= ZPFS_SLOT_HANDLE_MAX. */
+static inline struct zpfs_slot zpfs_slot_comp(unsigned long handle,
+					      size_t len)
+{
+	assert((uint64_t)handle <= ZPFS_SLOT_HANDLE_MAX);
+	assert(len >= 1 && len <= ZPFS_PAGE_SIZE);
+	return (struct zpfs_slot){
+		(uint64_t)handle << ZPFS_SLOT_HANDLE_SHIFT |
+		(uint64_t)(len - 1) << ZPFS_SLOT_LEN_SHIFT | ZPFS_SLOT_COMP };
+}
+
+/* zpfs_slot_raw() - a RAW slot; @page is ZPFS_PAGE_SIZE-aligned. */
+static inline struct zpfs_slot zpfs_slot_raw(void *page)
+{
+	assert(((uintptr_t)page & (ZPFS_PAGE_SIZE - 1)) == 0);
+	return (struct zpfs_slot){ (uint64_t)(uintptr_t)page | ZPFS_SLOT_RAW };
+}
+
+/* zpfs_slot_same() - a SAME slot; @word has equal 32-bit halves. */
+static inline struct zpfs_slot zpfs_slot_same(uint64_t word)
+{
+	assert((uint32_t)word == (uint32_t)(word >> 32));
+	return (struct zpfs_slot){
+		(word >> 32) << ZPFS_SLOT_HALF_SHIFT | ZPFS_SLOT_SAME };
+}
 
 struct zpfs_store;
 
@@ -190,7 +295,8 @@ int zpfs_store_put(struct zpfs_store *st, const void *page,
  *
  * A whole page decompresses straight into @buf; a part goes through a
  * per-thread buffer. The caller holds whatever keeps @slot alive (the file's
- * map_lock). Return: 0, or -EIO when the stored data is corrupt.
+ * map_lock). Return: 0, or -EIO when the stored data or the slot is
+ * corrupt (a slot with bits set that its kind keeps 0).
  */
 int zpfs_store_read(struct zpfs_store *st, const struct zpfs_slot *slot,
 		    void *buf, size_t off, size_t len);
@@ -208,7 +314,10 @@ void zpfs_store_drop(struct zpfs_store *st, struct zpfs_slot *slot);
  * @src: the page to copy
  * @dst: filled with the copy
  *
- * Return: 0, -ENOSPC, -ENOMEM; on error @dst is unchanged.
+ * A compressed page stays compressed, unless the back end hands out a
+ * handle too large for a slot: then it is decompressed into a raw page.
+ * Return: 0, -ENOSPC, -ENOMEM, or -EIO when such a page does not
+ * decompress; on error @dst is unchanged.
  */
 int zpfs_store_dup(struct zpfs_store *st, const struct zpfs_slot *src,
 		   struct zpfs_slot *dst);
@@ -217,9 +326,9 @@ int zpfs_store_dup(struct zpfs_store *st, const struct zpfs_slot *src,
  * raw, 0 for holes and same-filled pages). Can't fail. */
 static inline uint64_t zpfs_slot_bytes(const struct zpfs_slot *slot)
 {
-	if (slot->kind == ZPFS_SLOT_COMP)
-		return slot->len;
-	if (slot->kind == ZPFS_SLOT_RAW)
+	if (zpfs_slot_kind(slot) == ZPFS_SLOT_COMP)
+		return zpfs_slot_len(slot);
+	if (zpfs_slot_kind(slot) == ZPFS_SLOT_RAW)
 		return ZPFS_PAGE_SIZE;
 	return 0;
 }

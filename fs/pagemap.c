@@ -5,7 +5,7 @@
  * A radix tree in the spirit of the kernel's XArray (lib/xarray.c): every
  * node has 64 entries and consumes 6 bits of the index, most significant
  * digit at the root. Leaves hold the slots themselves (struct zpfs_slot,
- * 16 bytes), inner nodes hold pointers to the nodes below. A map of height
+ * 8 bytes), inner nodes hold pointers to the nodes below. A map of height
  * h covers the indexes 0 .. 64^h - 1:
  *
  *   index (64 bits):  | ... | digit 3 | digit 2 | digit 1 |
@@ -23,7 +23,7 @@
  *          v
  *     struct pm_leaf          present = ...0011
  *     +--------+--------+--------+- -+--------+
- *     | slot 0 | slot 1 |  hole  |   |  hole  |   64 slots, 1 KiB
+ *     | slot 0 | slot 1 |  hole  |   |  hole  |   64 slots, 512 bytes
  *     +--------+--------+--------+- -+--------+
  *
  * Why this shape:
@@ -31,12 +31,12 @@
  *    are allocated: a 1 TiB file (2^28 pages, height 5) with its first and
  *    last page written holds 7 inner nodes and 2 leaves, under 6 KiB. A flat
  *    array would need 4 GiB of slots for the same file.
- *  - Dense files cost little: one 1 KiB leaf per 64 pages (256 KiB of
- *    data), 0.4 % of the data before compression, plus one 520-byte inner
+ *  - Dense files cost little: one 520-byte leaf per 64 pages (256 KiB of
+ *    data), 0.2 % of the data before compression, plus one 520-byte inner
  *    node per 4096 pages.
  *  - Small files too: the root leaf of a map of height 1 has only the
  *    slots its highest index needs, 1, 4, 16 or 64 (grown by moving it),
- *    so a one-page file costs 24 bytes of map, not a 1 KiB leaf. Most
+ *    so a one-page file costs 16 bytes of map, not a 520-byte leaf. Most
  *    files are small: a tree of linux-source-6.1 (83,731 entries) held
  *    82 MiB of mostly empty leaves before.
  *  - Lookups are short: a 1 GiB file has height 3 (18 bits of index); the
@@ -85,12 +85,12 @@
  * ------------------------------------------------------------------------ */
 
 /*
- * PM_SHIFT - index bits per level. 6 bits (64 entries) makes a leaf 1 KiB
- * of slots and an inner node 512 bytes of pointers: wider nodes would make
- * small and sparse files pay for slots they do not use, narrower ones would
- * make the tree deeper (one more pointer chase per level on every read)
- * and the per-node overhead larger. 64 also lets one uint64_t mask describe
- * a node. The kernel's XArray uses 6 bits too.
+ * PM_SHIFT - index bits per level. 6 bits (64 entries) makes a leaf 512
+ * bytes of slots and an inner node 512 bytes of pointers: wider nodes
+ * would make small and sparse files pay for slots they do not use,
+ * narrower ones would make the tree deeper (one more pointer chase per
+ * level on every read) and the per-node overhead larger. 64 also lets one
+ * uint64_t mask describe a node. The kernel's XArray uses 6 bits too.
  */
 #define PM_SHIFT	6
 #define PM_FANOUT	(1u << PM_SHIFT)
@@ -103,7 +103,8 @@ _Static_assert(PM_FANOUT == 64, "one uint64_t mask per node");
 /*
  * A leaf: level 1 of the tree. Every leaf has PM_FANOUT slots but the root
  * of a map of height 1, which has pm->leaf_cap (1, 4, 16 or 64): a file of
- * one page costs a 24-byte leaf, not 1 KiB (small files are most files).
+ * one page costs a 16-byte leaf, not 520 bytes (small files are most
+ * files).
  */
 struct pm_leaf {
 	uint64_t present;		/* slots handed out, see above */
@@ -326,9 +327,9 @@ static bool pm_remove_node(struct zpfs_pagemap *pm, void *node,
 			struct zpfs_slot *slot =
 				&leaf->slot[__builtin_ctzll(m)];
 
-			if (slot->kind != ZPFS_SLOT_HOLE) {
+			if (zpfs_slot_kind(slot) != ZPFS_SLOT_HOLE) {
 				drop(slot, arg);
-				assert(slot->kind == ZPFS_SLOT_HOLE);
+				assert(slot->enc == 0);
 			}
 		}
 		return leaf->present == 0;
@@ -366,7 +367,7 @@ static bool pm_next_node(const void *node, unsigned int level, uint64_t base,
 		for (m &= leaf->present; m; m &= m - 1) {
 			unsigned int i = (unsigned int)__builtin_ctzll(m);
 
-			if (leaf->slot[i].kind != ZPFS_SLOT_HOLE) {
+			if (zpfs_slot_kind(&leaf->slot[i]) != ZPFS_SLOT_HOLE) {
 				*found = base + i;
 				return true;
 			}

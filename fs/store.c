@@ -3,23 +3,28 @@
  * store.c - the page store of a mount: one 4 KiB page in, one page out.
  *
  * Every page of every file goes through here. zpfs_store_put() turns a page
- * into a slot (struct zpfs_slot, 16 bytes, kept in the file's page map);
- * zpfs_store_read() turns a slot back into bytes; zpfs_store_drop() frees
- * it. A slot is one of (the design of zram's slot table, mm_stat figures
- * included):
+ * into a slot (struct zpfs_slot, one 8-byte word kept in the file's page
+ * map, its bits drawn in fs_i.h); zpfs_store_read() turns a slot back into
+ * bytes; zpfs_store_drop() frees it. A slot is one of (the design of zram's
+ * slot table, mm_stat figures included):
  *
- *   kind   .val                     .len    memory it costs
- *   HOLE   0                        0       nothing: reads as zeros
- *   SAME   the repeated 8-byte word 0       nothing
- *   COMP   zpool handle             bytes   .len bytes in the zpool
- *   RAW    address of a page        4096    one page from zpool_page_alloc()
+ *   kind   holds                       memory it costs
+ *   HOLE   nothing (the word is 0)     nothing: reads as zeros
+ *   SAME   the repeated 32-bit word    nothing
+ *   COMP   zpool handle, length        the length, in the zpool
+ *   RAW    address of a page           one page from zpool_page_alloc()
  *
  * What zpfs_store_put() does with a page, in order:
  *
- *   1. same-filled?  every 8-byte word equal (zeros, 0xff.., a repeated
+ *   1. same-filled?  every 8-byte word equal, and its two 32-bit halves
+ *      equal too (zeros, 0xff.., any repeated byte, 16-bit or 32-bit
  *      pattern): SAME, nothing allocated. zram finds a few per cent of such
  *      pages in ordinary data, and far more in sparse-ish files that were
- *      written with zeros.
+ *      written with zeros. Only 32 bits of pattern are kept, so that a
+ *      slot can be one word; a page of a repeated 8-byte word with unequal
+ *      halves goes on to be compressed: lz4 makes 33 bytes of it, which
+ *      zbud (two objects a page) stores in up to half a page, zsmalloc in
+ *      a few dozen bytes (compressor=none: a raw page).
  *   2. room?  the memory limit (size=) must leave room for one more page,
  *      else -ENOSPC (counted in nospc). Checked before compressing, so a
  *      full mount does not burn CPU on pages it will refuse.
@@ -28,7 +33,9 @@
  *      output passes the cap, so incompressible pages cost little.
  *   4. small enough: zpool_malloc() + map(WO) + memcpy + unmap: COMP.
  *      Not small enough, or the back end cannot hold an object that large
- *      (-ENOSPC from zpool_malloc): zpool_page_alloc() + memcpy: RAW.
+ *      (-ENOSPC from zpool_malloc), or it handed out a handle too large for
+ *      a slot (more than 50 bits; none of ours does): zpool_page_alloc() +
+ *      memcpy: RAW.
  *
  * Raw pages stay outside the zpool, whatever the back end. zbud (largest
  * object 3968 bytes) and z3fold (4032) cannot hold a page; zsmalloc can
@@ -110,7 +117,7 @@ _Static_assert(ZPFS_RAW_THRESHOLD < ZPFS_PAGE_SIZE, "a raw page saves room");
  * @gfp:	flags for zpool_malloc()
  * @mem_limit:	size=, in bytes
  * @same_pages, @comp_pages, @raw_pages: slots of each kind in use
- * @comp_bytes:	sum of the .len of COMP slots
+ * @comp_bytes:	sum of the lengths of COMP slots
  * @meta_bytes:	metadata charged by zpfs_store_meta_charge()
  * @nospc:	allocations refused because of @mem_limit
  * @compacted:	pages freed by zpfs_store_compact()
@@ -164,11 +171,6 @@ static void counter_sub(_Atomic uint64_t *c, uint64_t n)
 	(void)old;
 }
 
-static void *raw_page(const struct zpfs_slot *slot)
-{
-	return (void *)(uintptr_t)slot->val;
-}
-
 static uint64_t mem_used(struct zpfs_store *st)
 {
 	return (zpool_get_total_pages(st->pool) +
@@ -185,13 +187,19 @@ static int check_room(struct zpfs_store *st, uint64_t bytes)
 	return -ENOSPC;
 }
 
-/* Whether every 8-byte word of @page is the same; that word in *@word. */
+/*
+ * Whether @page is one 32-bit word repeated, the pattern a SAME slot holds:
+ * every 8-byte word the same and its two halves equal. That 8-byte word in
+ * *@word.
+ */
 static bool page_same_filled(const void *page, uint64_t *word)
 {
 	const unsigned char *p = page;
 	uint64_t first;
 
 	memcpy(&first, p, sizeof(first));
+	if ((uint32_t)first != (uint32_t)(first >> 32))
+		return false;
 	/* 64 bytes per step: vectorised, and leaves early on most pages */
 	for (size_t off = 0; off < ZPFS_PAGE_SIZE; off += 64) {
 		uint64_t w[8], diff = 0;
@@ -235,16 +243,38 @@ static int put_raw(struct zpfs_store *st, const void *page,
 		return -ENOMEM;
 	memcpy(raw, page, ZPFS_PAGE_SIZE);
 	counter_add(&st->raw_pages, 1);
-	slot->val = (uint64_t)(uintptr_t)raw;
-	slot->len = ZPFS_PAGE_SIZE;
-	slot->kind = ZPFS_SLOT_RAW;
+	*slot = zpfs_slot_raw(raw);
+	return 0;
+}
+
+/*
+ * Store the page that @len bytes at @data decompress to as a raw page.
+ * Return: 0; -ENOMEM; -EIO when @data does not decompress to a page.
+ * Nothing changed on error.
+ */
+static int put_raw_decompressed(struct zpfs_store *st, const void *data,
+				size_t len, struct zpfs_slot *slot)
+{
+	void *raw = zpool_page_alloc();
+	int ret;
+
+	if (!raw)
+		return -ENOMEM;
+	ret = zpfs_codec_decompress(st->codec, data, len, raw);
+	if (ret) {
+		zpool_page_free(raw);
+		return ret;
+	}
+	counter_add(&st->raw_pages, 1);
+	*slot = zpfs_slot_raw(raw);
 	return 0;
 }
 
 /*
  * Store @len bytes at @data as a new COMP object.
- * Return: 0; -ENOSPC when the back end cannot hold objects of @len bytes;
- * -ENOMEM. Nothing changed on error.
+ * Return: 0; -ENOSPC when the back end cannot hold objects of @len bytes,
+ * or when the handle it gave does not fit in a slot; -ENOMEM. Nothing
+ * changed on error.
  */
 static int put_comp(struct zpfs_store *st, const void *data, size_t len,
 		    struct zpfs_slot *slot)
@@ -256,14 +286,22 @@ static int put_comp(struct zpfs_store *st, const void *data, size_t len,
 	ret = zpool_malloc(st->pool, len, st->gfp, &handle);
 	if (ret)
 		return ret == -ENOMEM ? -ENOMEM : -ENOSPC;
+	if ((uint64_t)handle > ZPFS_SLOT_HANDLE_MAX) {
+		/*
+		 * A slot keeps 50 bits of handle (fs_i.h). No back end of
+		 * ours goes past them, but one that does loses no data: the
+		 * object goes back and the caller stores the page raw, as
+		 * for an object the back end cannot hold.
+		 */
+		zpool_free(st->pool, handle);
+		return -ENOSPC;
+	}
 	dst = zpool_map_handle(st->pool, handle, ZPOOL_MM_WO);
 	memcpy(dst, data, len);
 	zpool_unmap_handle(st->pool, handle);
 	counter_add(&st->comp_pages, 1);
 	counter_add(&st->comp_bytes, len);
-	slot->val = handle;
-	slot->len = (uint32_t)len;
-	slot->kind = ZPFS_SLOT_COMP;
+	*slot = zpfs_slot_comp(handle, len);
 	return 0;
 }
 
@@ -320,9 +358,7 @@ int zpfs_store_put(struct zpfs_store *st, const void *page,
 
 	if (page_same_filled(page, &word)) {
 		counter_add(&st->same_pages, 1);
-		slot->val = word;
-		slot->len = 0;
-		slot->kind = ZPFS_SLOT_SAME;
+		*slot = zpfs_slot_same(word);
 		return 0;
 	}
 
@@ -336,7 +372,10 @@ int zpfs_store_put(struct zpfs_store *st, const void *page,
 		ret = put_comp(st, scratch, clen, slot);
 		if (ret != -ENOSPC)
 			return ret;
-		/* larger than the back end's largest object: go raw */
+		/*
+		 * larger than the back end's largest object, or a handle too
+		 * large for a slot: go raw
+		 */
 	}
 	return put_raw(st, page, slot);
 }
@@ -344,72 +383,77 @@ int zpfs_store_put(struct zpfs_store *st, const void *page,
 int zpfs_store_read(struct zpfs_store *st, const struct zpfs_slot *slot,
 		    void *buf, size_t off, size_t len)
 {
+	unsigned long handle;
 	const void *src;
 	int ret;
 
 	assert(off <= ZPFS_PAGE_SIZE && len <= ZPFS_PAGE_SIZE - off);
-	switch (slot->kind) {
+	switch (zpfs_slot_kind(slot)) {
 	case ZPFS_SLOT_HOLE:
+		if (slot->enc)
+			return -EIO;
 		memset(buf, 0, len);
 		return 0;
 	case ZPFS_SLOT_SAME:
-		fill_same(buf, off, len, slot->val);
+		if (slot->enc & ZPFS_SLOT_SAME_ZERO)
+			return -EIO;
+		fill_same(buf, off, len, zpfs_slot_word(slot));
 		return 0;
 	case ZPFS_SLOT_RAW:
-		memcpy(buf, (const char *)raw_page(slot) + off, len);
+		memcpy(buf, (const char *)zpfs_slot_page(slot) + off, len);
 		return 0;
 	case ZPFS_SLOT_COMP:
 		break;
-	default:
-		return -EIO;
 	}
 
-	src = zpool_map_handle(st->pool, slot->val, ZPOOL_MM_RO);
+	handle = zpfs_slot_handle(slot);
+	src = zpool_map_handle(st->pool, handle, ZPOOL_MM_RO);
 	if (off == 0 && len == ZPFS_PAGE_SIZE) {
-		ret = zpfs_codec_decompress(st->codec, src, slot->len, buf);
+		ret = zpfs_codec_decompress(st->codec, src, zpfs_slot_len(slot),
+					    buf);
 	} else {
-		ret = zpfs_codec_decompress(st->codec, src, slot->len,
+		ret = zpfs_codec_decompress(st->codec, src, zpfs_slot_len(slot),
 					    scratch);
 		if (!ret)
 			memcpy(buf, scratch + off, len);
 	}
-	zpool_unmap_handle(st->pool, slot->val);
+	zpool_unmap_handle(st->pool, handle);
 	return ret;
 }
 
 void zpfs_store_drop(struct zpfs_store *st, struct zpfs_slot *slot)
 {
-	switch (slot->kind) {
+	switch (zpfs_slot_kind(slot)) {
 	case ZPFS_SLOT_HOLE:
+		assert(slot->enc == 0);
 		return;
 	case ZPFS_SLOT_SAME:
 		counter_sub(&st->same_pages, 1);
 		break;
 	case ZPFS_SLOT_COMP:
-		zpool_free(st->pool, slot->val);
-		counter_sub(&st->comp_bytes, slot->len);
+		zpool_free(st->pool, zpfs_slot_handle(slot));
+		counter_sub(&st->comp_bytes, zpfs_slot_len(slot));
 		counter_sub(&st->comp_pages, 1);
 		break;
 	case ZPFS_SLOT_RAW:
-		zpool_page_free(raw_page(slot));
+		zpool_page_free(zpfs_slot_page(slot));
 		counter_sub(&st->raw_pages, 1);
 		break;
-	default:
-		assert(!"bad slot kind");
-		break;
 	}
-	memset(slot, 0, sizeof(*slot));
+	slot->enc = 0;
 }
 
 int zpfs_store_dup(struct zpfs_store *st, const struct zpfs_slot *src,
 		   struct zpfs_slot *dst)
 {
+	unsigned long handle;
 	const void *obj;
+	size_t len;
 	int ret;
 
-	switch (src->kind) {
+	switch (zpfs_slot_kind(src)) {
 	case ZPFS_SLOT_HOLE:
-		memset(dst, 0, sizeof(*dst));
+		dst->enc = 0;
 		return 0;
 	case ZPFS_SLOT_SAME:
 		counter_add(&st->same_pages, 1);
@@ -417,11 +461,9 @@ int zpfs_store_dup(struct zpfs_store *st, const struct zpfs_slot *src,
 		return 0;
 	case ZPFS_SLOT_RAW:
 		ret = check_room(st, ZPFS_PAGE_SIZE);
-		return ret ? ret : put_raw(st, raw_page(src), dst);
+		return ret ? ret : put_raw(st, zpfs_slot_page(src), dst);
 	case ZPFS_SLOT_COMP:
 		break;
-	default:
-		return -EIO;
 	}
 
 	ret = check_room(st, ZPFS_PAGE_SIZE);
@@ -431,14 +473,20 @@ int zpfs_store_dup(struct zpfs_store *st, const struct zpfs_slot *src,
 	 * A thread maps one handle at a time (zpool.h): copy the object out
 	 * to the scratch page, then into the new one.
 	 */
-	assert(src->len <= sizeof(scratch));
-	obj = zpool_map_handle(st->pool, src->val, ZPOOL_MM_RO);
-	memcpy(scratch, obj, src->len);
-	zpool_unmap_handle(st->pool, src->val);
-	ret = put_comp(st, scratch, src->len, dst);
-	/* the back end took this size once; -ENOSPC would be a bug */
-	assert(ret != -ENOSPC);
-	return ret;
+	handle = zpfs_slot_handle(src);
+	len = zpfs_slot_len(src);
+	assert(len <= sizeof(scratch));
+	obj = zpool_map_handle(st->pool, handle, ZPOOL_MM_RO);
+	memcpy(scratch, obj, len);
+	zpool_unmap_handle(st->pool, handle);
+	ret = put_comp(st, scratch, len, dst);
+	if (ret != -ENOSPC)
+		return ret;
+	/*
+	 * The back end took this size once, so its new handle did not fit in
+	 * a slot (put_comp()): keep the copy as a raw page.
+	 */
+	return put_raw_decompressed(st, scratch, len, dst);
 }
 
 int zpfs_store_meta_charge(struct zpfs_store *st, size_t bytes)

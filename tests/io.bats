@@ -332,14 +332,23 @@ PY
 	zpfs_eq "$(stat -c %b "$MNT/aa")" 0 "st_blocks"
 	zpfs_dropcache "$MNT/aa"
 	cmp "$MNT/aa" <(head -c 1048576 /dev/zero | tr '\0' '\252')
-	# a repeated 8-byte word that is not one byte repeated
+	# a repeated 32-bit word that is not one byte repeated
+	python3 -c 'import sys; sys.stdout.buffer.write(bytes(range(1, 5)) * 16384)' \
+		>"$MNT/w4"
+	sync "$MNT/w4"
+	zpfs_eq "$(zpfs_xattr "$MNT/w4" same_pages)" 16 "same_pages of w4"
+	zpfs_dropcache "$MNT/w4"
+	cmp "$MNT/w4" <(python3 -c 'import sys; sys.stdout.buffer.write(bytes(range(1, 5)) * 16384)')
+	# a repeated 8-byte word with unequal halves does not fit in a slot:
+	# compressed, and it reads back
 	python3 -c 'import sys; sys.stdout.buffer.write(bytes(range(1, 9)) * 8192)' \
 		>"$MNT/w8"
 	sync "$MNT/w8"
-	zpfs_eq "$(zpfs_xattr "$MNT/w8" same_pages)" 16 "same_pages of w8"
+	zpfs_eq "$(zpfs_xattr "$MNT/w8" same_pages)" 0 "same_pages of w8"
+	zpfs_eq "$(zpfs_xattr "$MNT/w8" comp_pages)" 16 "comp_pages of w8"
 	zpfs_dropcache "$MNT/w8"
 	cmp "$MNT/w8" <(python3 -c 'import sys; sys.stdout.buffer.write(bytes(range(1, 9)) * 8192)')
-	rm "$MNT/aa" "$MNT/w8"
+	rm "$MNT/aa" "$MNT/w4" "$MNT/w8"
 	zpfs_eventually 'zpfs_eq "$(zpfs_xattr "$MNT" same_pages)" "$same0" \
 		"same_pages after rm"'
 }

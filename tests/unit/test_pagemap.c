@@ -3,10 +3,13 @@
  * test_pagemap.c - unit tests of fs/pagemap.c, the sparse page map.
  *
  * The map is driven directly, without a store: a "stored" page is a slot of
- * kind ZPFS_SLOT_SAME whose .val is its own index and whose .len is a
- * generation number, so every read and every drop callback can check that
- * it sees the right slot. The randomised model check replays the same
- * operations on a sorted array and compares after each step.
+ * kind ZPFS_SLOT_SAME whose 32-bit pattern is a serial number, new for
+ * every put, that names an entry of a table holding the page's index and a
+ * generation number; so every read and every drop callback can check that
+ * it sees the right slot, put at the right time. (A slot has no room for a
+ * 64-bit index and a 32-bit generation themselves.) The randomised model
+ * check replays the same operations on a sorted array and compares after
+ * each step.
  */
 #include "config.h"
 
@@ -20,6 +23,48 @@
 
 #define MAX_PAGE_INDEX	(ZPFS_MAX_FILE_SIZE >> ZPFS_PAGE_SHIFT)
 
+/* What each put() marked its slot with; a slot names its entry. */
+struct mark {
+	uint64_t index;
+	uint32_t gen;
+};
+
+static struct mark *marks;
+static size_t nr_marks, marks_cap;
+
+/* Mark @slot as page @index of generation @gen. */
+static void mark(struct zpfs_slot *slot, uint64_t index, uint32_t gen)
+{
+	uint64_t serial;
+
+	if (nr_marks == marks_cap) {
+		marks_cap = marks_cap ? 2 * marks_cap : 4096;
+		marks = realloc(marks, marks_cap * sizeof(*marks));
+		if (!marks)
+			abort();
+	}
+	serial = nr_marks++;
+	if (serial > UINT32_MAX)	/* the pattern holds 32 bits */
+		abort();
+	marks[serial].index = index;
+	marks[serial].gen = gen;
+	*slot = zpfs_slot_same(serial << 32 | serial);
+}
+
+/* The mark of a slot, NULL when it bears none. */
+static const struct mark *mark_of(const struct zpfs_slot *slot)
+{
+	uint64_t serial;
+
+	if (zpfs_slot_kind(slot) != ZPFS_SLOT_SAME)
+		return NULL;
+	serial = (uint32_t)zpfs_slot_word(slot);
+	if (zpfs_slot_word(slot) != (serial << 32 | serial) ||
+	    serial >= nr_marks)
+		return NULL;
+	return &marks[serial];
+}
+
 /* Make the slot of @index non-hole, marked with @gen. */
 static int put(struct zpfs_pagemap *pm, uint64_t index, uint32_t gen)
 {
@@ -28,9 +73,7 @@ static int put(struct zpfs_pagemap *pm, uint64_t index, uint32_t gen)
 
 	if (ret)
 		return ret;
-	slot->val = index;
-	slot->len = gen;
-	slot->kind = ZPFS_SLOT_SAME;
+	mark(slot, index, gen);
 	return 0;
 }
 
@@ -38,16 +81,16 @@ static int put(struct zpfs_pagemap *pm, uint64_t index, uint32_t gen)
 static int stored(const struct zpfs_pagemap *pm, uint64_t index, uint32_t gen)
 {
 	const struct zpfs_slot *slot = zpfs_pagemap_lookup(pm, index);
+	const struct mark *m = slot ? mark_of(slot) : NULL;
 
-	return slot && slot->kind == ZPFS_SLOT_SAME && slot->val == index &&
-	       slot->len == gen;
+	return m && m->index == index && m->gen == gen;
 }
 
 static int is_hole(const struct zpfs_pagemap *pm, uint64_t index)
 {
 	const struct zpfs_slot *slot = zpfs_pagemap_lookup(pm, index);
 
-	return !slot || slot->kind == ZPFS_SLOT_HOLE;
+	return !slot || zpfs_slot_kind(slot) == ZPFS_SLOT_HOLE;
 }
 
 /* Drop callback: counts, checks the range, makes the slot a hole. */
@@ -60,12 +103,12 @@ struct drop_ctx {
 static void drop_cb(struct zpfs_slot *slot, void *arg)
 {
 	struct drop_ctx *ctx = arg;
+	const struct mark *m = mark_of(slot);
 
-	if (slot->kind != ZPFS_SLOT_SAME || slot->val < ctx->first ||
-	    slot->val > ctx->last)
+	if (!m || m->index < ctx->first || m->index > ctx->last)
 		ctx->bad++;
 	ctx->count++;
-	memset(slot, 0, sizeof(*slot));
+	slot->enc = 0;
 }
 
 /* Remove [first, last]; Return: slots dropped, -1 if a wrong one was. */
@@ -241,7 +284,7 @@ static void test_unfilled(void)
 
 	zpfs_pagemap_init(&pm);
 	ASSERT_EQ(zpfs_pagemap_get(&pm, 100, &slot), 0);
-	EXPECT_EQ(slot->kind, ZPFS_SLOT_HOLE);
+	EXPECT_EQ(slot->enc, 0);
 	bytes = pm.node_bytes;
 	EXPECT_NE(bytes, 0);
 	index = 0;
@@ -253,9 +296,7 @@ static void test_unfilled(void)
 	EXPECT_EQ(pm.node_bytes, bytes);
 	ASSERT_EQ(zpfs_pagemap_get(&pm, 100, &again), 0);
 	EXPECT_TRUE(again == slot);
-	slot->kind = ZPFS_SLOT_SAME;
-	slot->val = 100;
-	slot->len = 5;
+	mark(slot, 100, 5);
 	EXPECT_TRUE(stored(&pm, 100, 5));
 	index = 0;
 	EXPECT_EQ(zpfs_pagemap_next(&pm, &index), 0);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * test_store.c - unit tests of fs/store.c and fs/codec.c on the zbud back
- * end: each kind of slot, partial reads, dup, the memory limit, injected
- * allocation failures, the compressors and several threads at once.
+ * end: the encoding of a slot, each kind of slot, partial reads, dup, the
+ * memory limit, injected allocation failures, the compressors, several
+ * threads at once, and a back end whose handles do not fit in a slot.
  *
  * Every test checks at the end that the store gave back every page it took
  * (zpool_page_count() returns to where it started).
@@ -11,15 +12,20 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fs/fs_i.h"
 #include "zpool/page.h"
+#include "zpool/zpool.h"
 #include "tests/unit/tap.h"
 
 #define PAGE	ZPFS_PAGE_SIZE
+
+/* What a slot is filled with to show that a failed call left it alone. */
+#define POISON	0xccccccccccccccccull
 
 /* The mount's default compressor; "none" in a build without liblz4. */
 #define DEFAULT_CODEC	(HAVE_LZ4 ? "lz4" : "none")
@@ -76,6 +82,13 @@ static void fill_text(unsigned char *page, uint64_t seed)
 						(unsigned int)(tap_rand(&rng) %
 							       1000));
 	}
+}
+
+/* Every 8-byte word of @page is @word. */
+static void fill_word(unsigned char *page, uint64_t word)
+{
+	for (size_t off = 0; off < PAGE; off += 8)
+		memcpy(page + off, &word, 8);
 }
 
 static void fill_random(unsigned char *page, uint64_t seed)
@@ -220,11 +233,74 @@ static void test_bad_backend(void)
 	EXPECT_EQ(errno, ENODEV);
 }
 
+/* The slot word: each kind made and taken apart by the fs_i.h helpers. */
+static void test_slot_encoding(void)
+{
+	static const unsigned long handles[] = {
+		0, 1, 12345, 0x7fffdeadb000ul, ZPFS_SLOT_HANDLE_MAX,
+	};
+	static const size_t lens[] = { 1, 2, 100, 4095, 4096 };
+	static const uint64_t words[] = {
+		0, UINT64_MAX, 0x4242424242424242ull, 0xbeefbeefbeefbeefull,
+		0x8badf00d8badf00dull, 0x0000000100000001ull,
+	};
+	struct zpfs_slot slot = { 0 };
+	void *page;
+
+	EXPECT_EQ(sizeof(struct zpfs_slot), 8);
+	EXPECT_EQ(zpfs_slot_kind(&slot), ZPFS_SLOT_HOLE);
+	EXPECT_EQ(zpfs_slot_bytes(&slot), 0);
+	EXPECT_TRUE(ZPFS_SLOT_HANDLE_MAX == (1ull << 50) - 1);
+
+	for (size_t i = 0; i < sizeof(handles) / sizeof(handles[0]); i++) {
+		for (size_t j = 0; j < sizeof(lens) / sizeof(lens[0]); j++) {
+			slot = zpfs_slot_comp(handles[i], lens[j]);
+			if (zpfs_slot_kind(&slot) != ZPFS_SLOT_COMP ||
+			    zpfs_slot_handle(&slot) != handles[i] ||
+			    zpfs_slot_len(&slot) != lens[j] ||
+			    zpfs_slot_bytes(&slot) != lens[j])
+				TAP_FAIL("comp %#lx, %zu: %#" PRIx64,
+					 handles[i], lens[j], slot.enc);
+		}
+	}
+	/* the extremes, spelled out */
+	slot = zpfs_slot_comp((1ull << 50) - 1, 1);
+	EXPECT_EQ(zpfs_slot_len(&slot), 1);
+	EXPECT_TRUE(zpfs_slot_handle(&slot) == (1ull << 50) - 1);
+	slot = zpfs_slot_comp((1ull << 50) - 1, 4096);
+	EXPECT_EQ(zpfs_slot_len(&slot), 4096);
+	EXPECT_TRUE(zpfs_slot_handle(&slot) == (1ull << 50) - 1);
+	EXPECT_EQ(zpfs_slot_kind(&slot), ZPFS_SLOT_COMP);
+	EXPECT_TRUE(slot.enc == UINT64_MAX - 1);
+
+	page = zpool_page_alloc();
+	ASSERT_TRUE(page);
+	slot = zpfs_slot_raw(page);
+	EXPECT_EQ(zpfs_slot_kind(&slot), ZPFS_SLOT_RAW);
+	EXPECT_TRUE(zpfs_slot_page(&slot) == page);
+	EXPECT_EQ(zpfs_slot_bytes(&slot), PAGE);
+	zpool_page_free(page);
+	slot = zpfs_slot_raw((void *)(uintptr_t)0x7ffffffff000ull);
+	EXPECT_TRUE(zpfs_slot_page(&slot) ==
+		    (void *)(uintptr_t)0x7ffffffff000ull);
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		slot = zpfs_slot_same(words[i]);
+		EXPECT_EQ(zpfs_slot_kind(&slot), ZPFS_SLOT_SAME);
+		EXPECT_TRUE(zpfs_slot_word(&slot) == words[i]);
+		EXPECT_EQ(slot.enc & ZPFS_SLOT_SAME_ZERO, 0);
+		EXPECT_EQ(zpfs_slot_bytes(&slot), 0);
+	}
+}
+
 /* Zero and other same-filled pages: SAME, nothing allocated. */
 static void test_same(void)
 {
 	static const uint64_t words[] = {
-		0, 0xababababababababull, 0x0102030405060708ull, UINT64_MAX,
+		0, 0xababababababababull, UINT64_MAX,
+		0x1234123412341234ull,		/* a 16-bit pattern */
+		0x0403020104030201ull,		/* a 32-bit pattern */
+		0xdeadbeefdeadbeefull,
 	};
 	uint64_t start = zpool_page_count();
 	struct zpfs_store *st = store_new(DEFAULT_CODEC, 1 << 20);
@@ -233,11 +309,10 @@ static void test_same(void)
 
 	ASSERT_TRUE(st);
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
-		for (size_t off = 0; off < PAGE; off += 8)
-			memcpy(page + off, &words[i], 8);
+		fill_word(page, words[i]);
 		ASSERT_EQ(zpfs_store_put(st, page, &slot), 0);
-		EXPECT_EQ(slot.kind, ZPFS_SLOT_SAME);
-		EXPECT_TRUE(slot.val == words[i]);
+		EXPECT_EQ(zpfs_slot_kind(&slot), ZPFS_SLOT_SAME);
+		EXPECT_TRUE(zpfs_slot_word(&slot) == words[i]);
 		EXPECT_EQ(zpfs_slot_bytes(&slot), 0);
 		EXPECT_TRUE(reads_back(st, &slot, page));
 		EXPECT_EQ(stats_of(st).same_pages, 1);
@@ -246,7 +321,7 @@ static void test_same(void)
 		EXPECT_EQ(stats_of(st).mem_used, 0);
 		EXPECT_EQ(zpool_page_count(), start);
 		zpfs_store_drop(st, &slot);
-		EXPECT_EQ(slot.kind, ZPFS_SLOT_HOLE);
+		EXPECT_EQ(slot.enc, 0);
 		EXPECT_TRUE(store_empty(st));
 	}
 
@@ -254,7 +329,7 @@ static void test_same(void)
 	memset(page, 0, PAGE);
 	page[PAGE - 1] = 1;
 	ASSERT_EQ(zpfs_store_put(st, page, &slot), 0);
-	EXPECT_NE(slot.kind, ZPFS_SLOT_SAME);
+	EXPECT_NE(zpfs_slot_kind(&slot), ZPFS_SLOT_SAME);
 	EXPECT_TRUE(reads_back(st, &slot, page));
 	zpfs_store_drop(st, &slot);
 
@@ -264,6 +339,43 @@ static void test_same(void)
 	EXPECT_TRUE(reads_back(st, &slot, page));
 	zpfs_store_drop(st, &slot);
 	EXPECT_TRUE(store_empty(st));
+	zpfs_store_destroy(st);
+	EXPECT_EQ(zpool_page_count(), start);
+}
+
+/*
+ * A repeated 8-byte word whose 32-bit halves differ does not fit in a SAME
+ * slot: it is compressed (raw without a compressor) and reads back.
+ */
+static void test_same_halves_differ(void)
+{
+	static const uint64_t words[] = {
+		0x0807060504030201ull, 0x00000000ffffffffull,
+		0xffffffff00000000ull, 0x0000000100000000ull,
+	};
+	uint64_t start = zpool_page_count();
+	struct zpfs_store *st = store_new(DEFAULT_CODEC, 1 << 20);
+	unsigned char page[PAGE];
+	struct zpfs_slot slot;
+
+	ASSERT_TRUE(st);
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		fill_word(page, words[i]);
+		ASSERT_EQ(zpfs_store_put(st, page, &slot), 0);
+#if HAVE_LZ4
+		printf("# word %#018" PRIx64 ": %u bytes\n", words[i],
+		       zpfs_slot_len(&slot));
+		EXPECT_EQ(zpfs_slot_kind(&slot), ZPFS_SLOT_COMP);
+		EXPECT_LE(zpfs_slot_len(&slot), 64);
+		EXPECT_EQ(stats_of(st).comp_pages, 1);
+#else
+		EXPECT_EQ(zpfs_slot_kind(&slot), ZPFS_SLOT_RAW);
+#endif
+		EXPECT_EQ(stats_of(st).same_pages, 0);
+		EXPECT_TRUE(reads_back(st, &slot, page));
+		zpfs_store_drop(st, &slot);
+		EXPECT_TRUE(store_empty(st));
+	}
 	zpfs_store_destroy(st);
 	EXPECT_EQ(zpool_page_count(), start);
 }
@@ -281,22 +393,22 @@ static void test_comp(void)
 	fill_text(page, 2);
 	ASSERT_EQ(zpfs_store_put(st, page, &slot), 0);
 #if HAVE_LZ4
-	printf("# text page: %u bytes\n", slot.len);
-	EXPECT_EQ(slot.kind, ZPFS_SLOT_COMP);
-	EXPECT_TRUE(slot.len > 0 && slot.len < PAGE * 3 / 4);
-	EXPECT_EQ(zpfs_slot_bytes(&slot), slot.len);
+	printf("# text page: %u bytes\n", zpfs_slot_len(&slot));
+	EXPECT_EQ(zpfs_slot_kind(&slot), ZPFS_SLOT_COMP);
+	EXPECT_TRUE(zpfs_slot_len(&slot) < PAGE * 3 / 4);
+	EXPECT_EQ(zpfs_slot_bytes(&slot), zpfs_slot_len(&slot));
 	s = stats_of(st);
 	EXPECT_EQ(s.comp_pages, 1);
-	EXPECT_EQ(s.compr_bytes, slot.len);
+	EXPECT_EQ(s.compr_bytes, zpfs_slot_len(&slot));
 	EXPECT_EQ(s.pool_pages, 1);
 	EXPECT_EQ(s.mem_used, PAGE);
 #else
-	EXPECT_EQ(slot.kind, ZPFS_SLOT_RAW);
+	EXPECT_EQ(zpfs_slot_kind(&slot), ZPFS_SLOT_RAW);
 	(void)s;
 #endif
 	EXPECT_TRUE(reads_back(st, &slot, page));
 	zpfs_store_drop(st, &slot);
-	EXPECT_EQ(slot.kind, ZPFS_SLOT_HOLE);
+	EXPECT_EQ(slot.enc, 0);
 	EXPECT_TRUE(store_empty(st));
 	zpfs_store_destroy(st);
 	EXPECT_EQ(zpool_page_count(), start);
@@ -314,7 +426,7 @@ static void test_raw(void)
 	ASSERT_TRUE(st);
 	fill_random(page, 3);
 	ASSERT_EQ(zpfs_store_put(st, page, &slot), 0);
-	EXPECT_EQ(slot.kind, ZPFS_SLOT_RAW);
+	EXPECT_EQ(zpfs_slot_kind(&slot), ZPFS_SLOT_RAW);
 	EXPECT_EQ(zpfs_slot_bytes(&slot), PAGE);
 	s = stats_of(st);
 	EXPECT_EQ(s.raw_pages, 1);
@@ -327,14 +439,15 @@ static void test_raw(void)
 	/* 1/16 of zeros saves less than the threshold: still raw */
 	memset(page, 0, PAGE / 16);
 	ASSERT_EQ(zpfs_store_put(st, page, &half), 0);
-	EXPECT_EQ(half.kind, ZPFS_SLOT_RAW);
+	EXPECT_EQ(zpfs_slot_kind(&half), ZPFS_SLOT_RAW);
 	EXPECT_TRUE(reads_back(st, &half, page));
 	zpfs_store_drop(st, &half);
 
 	/* half zeros: worth compressing */
 	memset(page, 0, PAGE / 2);
 	ASSERT_EQ(zpfs_store_put(st, page, &half), 0);
-	EXPECT_EQ(half.kind, HAVE_LZ4 ? ZPFS_SLOT_COMP : ZPFS_SLOT_RAW);
+	EXPECT_EQ(zpfs_slot_kind(&half),
+		  HAVE_LZ4 ? ZPFS_SLOT_COMP : ZPFS_SLOT_RAW);
 	EXPECT_TRUE(reads_back(st, &half, page));
 	zpfs_store_drop(st, &half);
 
@@ -363,10 +476,25 @@ static void test_dup(void)
 			ASSERT_EQ(zpfs_store_put(st, pages[k], &src), 0);
 		memset(&dst, 0xee, sizeof(dst));
 		ASSERT_EQ(zpfs_store_dup(st, &src, &dst), 0);
-		EXPECT_EQ(dst.kind, src.kind);
-		EXPECT_EQ(dst.len, src.len);
-		if (src.kind == ZPFS_SLOT_COMP || src.kind == ZPFS_SLOT_RAW)
-			EXPECT_TRUE(dst.val != src.val);
+		EXPECT_EQ(zpfs_slot_kind(&dst), zpfs_slot_kind(&src));
+		EXPECT_EQ(zpfs_slot_bytes(&dst), zpfs_slot_bytes(&src));
+		switch (zpfs_slot_kind(&src)) {
+		case ZPFS_SLOT_HOLE:
+			break;
+		case ZPFS_SLOT_SAME:
+			EXPECT_TRUE(zpfs_slot_word(&dst) ==
+				    zpfs_slot_word(&src));
+			break;
+		case ZPFS_SLOT_COMP:
+			EXPECT_EQ(zpfs_slot_len(&dst), zpfs_slot_len(&src));
+			EXPECT_TRUE(zpfs_slot_handle(&dst) !=
+				    zpfs_slot_handle(&src));
+			break;
+		case ZPFS_SLOT_RAW:
+			EXPECT_TRUE(zpfs_slot_page(&dst) !=
+				    zpfs_slot_page(&src));
+			break;
+		}
 		EXPECT_EQ(stats_of(st).stored_pages, k ? 2 : 0);
 		zpfs_store_drop(st, &src);
 		EXPECT_TRUE(reads_back(st, &dst, pages[k]));
@@ -403,7 +531,7 @@ static void test_limit(void)
 	printf("# limit of 64 pages: %d pages stored\n", n);
 	EXPECT_EQ(ret, -ENOSPC);
 	EXPECT_TRUE(n >= 40 && n < max);
-	EXPECT_EQ(slots[n].kind, ZPFS_SLOT_HOLE);
+	EXPECT_EQ(slots[n].enc, 0);
 	s = stats_of(st);
 	EXPECT_EQ(s.nospc, 1);
 	EXPECT_LE(s.mem_used, limit);
@@ -412,18 +540,18 @@ static void test_limit(void)
 
 	/* still full; a same-filled page costs nothing and goes in */
 	fill_random(pages[n], 7777);
-	memset(&slot, 0xcc, sizeof(slot));
+	slot.enc = POISON;
 	EXPECT_EQ(zpfs_store_put(st, pages[n], &slot), -ENOSPC);
-	EXPECT_EQ(slot.kind, 0xcccccccc);
+	EXPECT_TRUE(slot.enc == POISON);
 	memset(pages[n], 0x42, PAGE);
 	EXPECT_EQ(zpfs_store_put(st, pages[n], &slots[n]), 0);
-	EXPECT_EQ(slots[n].kind, ZPFS_SLOT_SAME);
+	EXPECT_EQ(zpfs_slot_kind(&slots[n]), ZPFS_SLOT_SAME);
 	n++;
 	/* a dup that needs room is refused as well */
-	memset(&slot, 0xcc, sizeof(slot));
+	slot.enc = POISON;
 	EXPECT_EQ(zpfs_store_dup(st, &slots[0], &slot), -ENOSPC);
 	EXPECT_EQ(zpfs_store_dup(st, &slots[2], &slot), -ENOSPC);
-	EXPECT_EQ(slot.kind, 0xcccccccc);
+	EXPECT_TRUE(slot.enc == POISON);
 	EXPECT_EQ(zpfs_store_meta_charge(st, PAGE), -ENOSPC);
 	EXPECT_EQ(stats_of(st).nospc, 5);
 
@@ -483,17 +611,16 @@ static void test_enomem(void)
 	fill_random(rnd, 9);
 
 	zpool_page_fail_after(0);
-	memset(&slot, 0xcc, sizeof(slot));
+	slot.enc = POISON;
 	EXPECT_EQ(zpfs_store_put(st, text, &slot), -ENOMEM);
 	EXPECT_EQ(zpfs_store_put(st, rnd, &slot), -ENOMEM);
-	EXPECT_EQ(slot.kind, 0xcccccccc);
-	EXPECT_EQ(slot.val, 0xccccccccccccccccull);
+	EXPECT_TRUE(slot.enc == POISON);
 	EXPECT_EQ(zpool_page_count(), start);
 	EXPECT_TRUE(store_empty(st));
 	/* same-filled pages need no memory */
 	memset(text, 0, PAGE);
 	EXPECT_EQ(zpfs_store_put(st, text, &slot), 0);
-	EXPECT_EQ(slot.kind, ZPFS_SLOT_SAME);
+	EXPECT_EQ(zpfs_slot_kind(&slot), ZPFS_SLOT_SAME);
 	zpfs_store_drop(st, &slot);
 	zpool_page_fail_after(-1);
 
@@ -502,9 +629,9 @@ static void test_enomem(void)
 	ASSERT_EQ(zpfs_store_put(st, text, &keep_comp), 0);
 	ASSERT_EQ(zpfs_store_put(st, rnd, &keep_raw), 0);
 	zpool_page_fail_after(0);
-	memset(&copy, 0xcc, sizeof(copy));
+	copy.enc = POISON;
 	EXPECT_EQ(zpfs_store_dup(st, &keep_raw, &copy), -ENOMEM);
-	EXPECT_EQ(copy.kind, 0xcccccccc);
+	EXPECT_TRUE(copy.enc == POISON);
 #if HAVE_LZ4
 	{
 		/* the first dup fills the free half of keep_comp's page */
@@ -518,7 +645,7 @@ static void test_enomem(void)
 		} else {
 			EXPECT_EQ(ret, -ENOMEM);
 		}
-		EXPECT_EQ(copy.kind, 0xcccccccc);
+		EXPECT_TRUE(copy.enc == POISON);
 	}
 #endif
 	zpool_page_fail_after(-1);
@@ -542,12 +669,15 @@ static void test_corrupt(void)
 	ASSERT_TRUE(st);
 	fill_text(page, 11);
 	ASSERT_EQ(zpfs_store_put(st, page, &slot), 0);
-	ASSERT_EQ(slot.kind, ZPFS_SLOT_COMP);
-	bad = slot;
-	bad.len = slot.len / 2;
+	ASSERT_EQ(zpfs_slot_kind(&slot), ZPFS_SLOT_COMP);
+	bad = zpfs_slot_comp(zpfs_slot_handle(&slot), zpfs_slot_len(&slot) / 2);
 	EXPECT_EQ(zpfs_store_read(st, &bad, buf, 0, PAGE), -EIO);
 	EXPECT_EQ(zpfs_store_read(st, &bad, buf, 10, 10), -EIO);
-	bad.kind = 77;
+	/* bits set that the kind keeps 0: a "hole", a SAME slot */
+	bad.enc = slot.enc & ~ZPFS_SLOT_KIND_MASK;
+	EXPECT_EQ(zpfs_store_read(st, &bad, buf, 0, PAGE), -EIO);
+	bad = zpfs_slot_same(0);
+	bad.enc |= 1ull << 12;
 	EXPECT_EQ(zpfs_store_read(st, &bad, buf, 0, PAGE), -EIO);
 	EXPECT_TRUE(reads_back(st, &slot, page));
 	zpfs_store_drop(st, &slot);
@@ -578,7 +708,7 @@ static void test_codecs(void)
 	st = store_new("lz4", 1 << 20);
 	ASSERT_TRUE(st);
 	ASSERT_EQ(zpfs_store_put(st, page, &slot), 0);
-	lz4_len = slot.len;
+	lz4_len = zpfs_slot_len(&slot);
 	zpfs_store_drop(st, &slot);
 	zpfs_store_destroy(st);
 #endif
@@ -590,16 +720,16 @@ static void test_codecs(void)
 				    strlen(zpfs_codec_name(codec))) == 0);
 		ASSERT_EQ(zpfs_store_put(st, page, &slot), 0);
 		if (strcmp(specs[i], "none") == 0) {
-			EXPECT_EQ(slot.kind, ZPFS_SLOT_RAW);
+			EXPECT_EQ(zpfs_slot_kind(&slot), ZPFS_SLOT_RAW);
 		} else {
 			printf("# %s (level %d): %u bytes, lz4 %u\n",
-			       specs[i], level, slot.len, lz4_len);
-			EXPECT_EQ(slot.kind, ZPFS_SLOT_COMP);
-			EXPECT_LE(slot.len, lz4_len);
+			       specs[i], level, zpfs_slot_len(&slot), lz4_len);
+			EXPECT_EQ(zpfs_slot_kind(&slot), ZPFS_SLOT_COMP);
+			EXPECT_LE(zpfs_slot_len(&slot), lz4_len);
 		}
 		EXPECT_TRUE(reads_back(st, &slot, page));
 		ASSERT_EQ(zpfs_store_put(st, rnd, &raw), 0);
-		EXPECT_EQ(raw.kind, ZPFS_SLOT_RAW);
+		EXPECT_EQ(zpfs_slot_kind(&raw), ZPFS_SLOT_RAW);
 		EXPECT_TRUE(reads_back(st, &raw, rnd));
 		zpfs_store_drop(st, &slot);
 		zpfs_store_drop(st, &raw);
@@ -666,7 +796,7 @@ static void *worker_fn(void *arg)
 			size_t off = tap_rand(&rng) % PAGE;
 			size_t len = tap_rand(&rng) % (PAGE - off + 1);
 
-			if (slots[i].kind == ZPFS_SLOT_HOLE)
+			if (zpfs_slot_kind(&slots[i]) == ZPFS_SLOT_HOLE)
 				memset(want, 0, PAGE);
 			else
 				make_page(want, ids[i]);
@@ -805,7 +935,7 @@ static void test_backends_compact(void)
 		}
 		fill_random(page, 99);
 		ASSERT_EQ(zpfs_store_put(st, page, &raw), 0);
-		EXPECT_EQ(raw.kind, ZPFS_SLOT_RAW);
+		EXPECT_EQ(zpfs_slot_kind(&raw), ZPFS_SLOT_RAW);
 
 		memset(&f, 0, sizeof(f));
 		f.objects = UINT64_MAX;
@@ -847,10 +977,152 @@ static void test_backends_compact(void)
 	}
 }
 
+#if HAVE_LZ4
+/*
+ * "wide": a back end whose handles stop fitting in a slot on demand. An
+ * object is a malloc() block; its handle is the block's address, with the
+ * top bit of the handle set while wide_handles is true (ZPFS_SLOT_HANDLE_MAX
+ * is far below it). Used from one thread at a time.
+ */
+#define WIDE_BIT	((unsigned long)1 << (sizeof(unsigned long) * 8 - 1))
+
+static bool wide_handles;
+static long wide_objects;	/* live objects */
+
+static void *wide_create(const char *name, gfp_t gfp)
+{
+	(void)name;
+	(void)gfp;
+	return &wide_objects;
+}
+
+static void wide_destroy(void *pool)
+{
+	(void)pool;
+}
+
+static int wide_malloc(void *pool, size_t size, gfp_t gfp,
+		       unsigned long *handle)
+{
+	void *obj;
+
+	(void)pool;
+	(void)gfp;
+	if (!size)
+		return -EINVAL;
+	obj = malloc(size);
+	if (!obj)
+		return -ENOMEM;
+	wide_objects++;
+	*handle = (unsigned long)(uintptr_t)obj | (wide_handles ? WIDE_BIT : 0);
+	return 0;
+}
+
+static void wide_free(void *pool, unsigned long handle)
+{
+	(void)pool;
+	free((void *)(uintptr_t)(handle & ~WIDE_BIT));
+	wide_objects--;
+}
+
+static void *wide_map(void *pool, unsigned long handle,
+		      enum zpool_mapmode mm)
+{
+	(void)pool;
+	(void)mm;
+	return (void *)(uintptr_t)(handle & ~WIDE_BIT);
+}
+
+static void wide_unmap(void *pool, unsigned long handle)
+{
+	(void)pool;
+	(void)handle;
+}
+
+static uint64_t wide_total_pages(void *pool)
+{
+	(void)pool;
+	return 0;
+}
+
+static struct zpool_driver wide_driver = {
+	.type = "wide",
+	.create = wide_create,
+	.destroy = wide_destroy,
+	.malloc = wide_malloc,
+	.free = wide_free,
+	.map = wide_map,
+	.unmap = wide_unmap,
+	.total_pages = wide_total_pages,
+};
+
+/*
+ * A handle too large for a slot: put gives the object back and stores the
+ * page raw; dup of a compressed page decompresses it into a raw page.
+ * Nothing is lost or leaked either way.
+ */
+static void test_wide_handles(void)
+{
+	uint64_t start = zpool_page_count();
+	const struct zpfs_codec *codec;
+	unsigned char text[PAGE], text2[PAGE];
+	struct zpfs_slot comp, raw, copy;
+	struct zpfs_store *st;
+	int level;
+
+	if ((uint64_t)WIDE_BIT <= ZPFS_SLOT_HANDLE_MAX) {
+		printf("# handles of %zu bits always fit\n",
+		       sizeof(unsigned long) * 8);
+		return;
+	}
+	codec = codec_of("lz4", &level);
+	ASSERT_TRUE(codec);
+	zpool_register_driver(&wide_driver);
+	st = zpfs_store_create("wide", codec, level, 1 << 20);
+	ASSERT_TRUE(st);
+	fill_text(text, 21);
+	fill_text(text2, 22);
+
+	wide_handles = false;
+	ASSERT_EQ(zpfs_store_put(st, text, &comp), 0);
+	EXPECT_EQ(zpfs_slot_kind(&comp), ZPFS_SLOT_COMP);
+	EXPECT_EQ(wide_objects, 1);
+
+	wide_handles = true;
+	ASSERT_EQ(zpfs_store_put(st, text2, &raw), 0);
+	EXPECT_EQ(zpfs_slot_kind(&raw), ZPFS_SLOT_RAW);
+	EXPECT_EQ(wide_objects, 1);
+	EXPECT_TRUE(reads_back(st, &raw, text2));
+
+	ASSERT_EQ(zpfs_store_dup(st, &comp, &copy), 0);
+	EXPECT_EQ(zpfs_slot_kind(&copy), ZPFS_SLOT_RAW);
+	EXPECT_EQ(wide_objects, 1);
+	EXPECT_EQ(stats_of(st).comp_pages, 1);
+	EXPECT_EQ(stats_of(st).raw_pages, 2);
+	zpfs_store_drop(st, &comp);
+	EXPECT_TRUE(reads_back(st, &copy, text));
+	EXPECT_EQ(zpool_page_count(), start + 2);
+
+	zpfs_store_drop(st, &copy);
+	zpfs_store_drop(st, &raw);
+	EXPECT_EQ(wide_objects, 0);
+	EXPECT_TRUE(store_empty(st));
+	zpfs_store_destroy(st);
+	EXPECT_EQ(zpool_unregister_driver(&wide_driver), 0);
+	EXPECT_EQ(zpool_page_count(), start);
+}
+#else
+static void test_wide_handles(void)
+{
+}
+#endif
+
 TAP_MAIN(TAP_TEST(test_codec_find),
 	 TAP_TEST(test_codec_roundtrip),
 	 TAP_TEST(test_bad_backend),
+	 TAP_TEST(test_slot_encoding),
 	 TAP_TEST(test_same),
+	 TAP_TEST(test_same_halves_differ),
 	 TAP_TEST(test_comp),
 	 TAP_TEST(test_raw),
 	 TAP_TEST(test_dup),
@@ -861,4 +1133,5 @@ TAP_MAIN(TAP_TEST(test_codec_find),
 	 TAP_TEST(test_codecs),
 	 TAP_TEST(test_threads),
 	 TAP_TEST(test_hc_threads),
-	 TAP_TEST(test_backends_compact))
+	 TAP_TEST(test_backends_compact),
+	 TAP_TEST(test_wide_handles))
