@@ -52,6 +52,7 @@
 #include <linux/falloc.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "fs/fs_i.h"
@@ -74,6 +75,7 @@
 struct thread_bufs {
 	void *buf;
 	size_t cap;
+	size_t used;	/* bytes of buf handed out since its last release */
 	void *page;
 };
 
@@ -138,6 +140,8 @@ void *zpfs_file_buffer(size_t size)
 
 	if (!b)
 		return NULL;
+	if (size > b->used)
+		b->used = size;
 	if (size <= b->cap)
 		return b->buf;
 	/* Round up, so a stream of slightly larger sizes reallocates rarely. */
@@ -149,6 +153,53 @@ void *zpfs_file_buffer(size_t size)
 	b->buf = p;
 	b->cap = size;
 	return p;
+}
+
+/* The pages wholly inside [@p, @p + @len): give them back to the system. */
+static void release_pages(void *p, size_t len)
+{
+	uintptr_t start = ((uintptr_t)p + PAGE_SIZE - 1) & ~(uintptr_t)(PAGE_SIZE - 1);
+	uintptr_t end = ((uintptr_t)p + len) & ~(uintptr_t)(PAGE_SIZE - 1);
+
+	if (end > start)
+		(void)madvise((void *)start, end - start, MADV_DONTNEED);
+}
+
+/**
+ * zpfs_file_buffer_dirty() - whether this thread's reply buffer holds
+ * pages that zpfs_file_buffer_release() would give back. Can't fail.
+ */
+bool zpfs_file_buffer_dirty(void)
+{
+	struct thread_bufs *b;
+
+	pthread_once(&bufs_once, bufs_key_init);
+	b = pthread_getspecific(bufs_key);
+
+	return b && b->buf && b->used > PAGE_SIZE;
+}
+
+/**
+ * zpfs_file_buffer_release() - give back the memory of this thread's
+ * reply buffer, for a thread that has been idle a while
+ *
+ * A READ of 1 MiB leaves a 1 MiB reply buffer resident in its thread for
+ * the thread's life. This hands the pages it wholly covers back to the
+ * system (madvise(MADV_DONTNEED)) and keeps the buffer: its next use
+ * faults them in again, zeroed. Not free(): glibc keeps a freed chunk of
+ * that size in its heap once its mmap threshold has grown. Can't fail.
+ */
+void zpfs_file_buffer_release(void)
+{
+	struct thread_bufs *b;
+
+	pthread_once(&bufs_once, bufs_key_init);
+	b = pthread_getspecific(bufs_key);
+
+	if (!b || !b->buf)
+		return;
+	release_pages(b->buf, b->used < b->cap ? b->used : b->cap);
+	b->used = 0;
 }
 
 /* ------------------------------------------------------------------------

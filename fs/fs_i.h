@@ -577,6 +577,8 @@ void zpfs_inode_touch_atime(struct zpfs_inode *inode);
 /* file.c: the data of regular files */
 
 void *zpfs_file_buffer(size_t size);
+bool zpfs_file_buffer_dirty(void);
+void zpfs_file_buffer_release(void);
 int zpfs_file_read(struct zpfs_fs *fs, struct zpfs_inode *inode, void *buf,
 		   size_t size, uint64_t off, size_t *done);
 int zpfs_file_write(struct zpfs_fs *fs, struct zpfs_inode *inode,

@@ -808,6 +808,8 @@ int main(int argc, char *argv[])
 		goto out_destroy_session;
 	if (fuse_session_mount(se, mountpoint))
 		goto out_remove_handlers;
+	zpfs_wire_thread_buffers(zpfs_file_buffer_dirty,
+				 zpfs_file_buffer_release);
 	ret = zpfs_wire_attach(se, mountpoint,
 			       (fs->cfg.direct_io ? ZPFS_WIRE_DIRECT_IO : 0) |
 			       (fs->cfg.no_uring || opts.singlethread ?

@@ -52,6 +52,19 @@
  * requests that came over a ring go back into their ring entry
  * (send_answer()), everything else still through /dev/fuse.
  *
+ * Idle memory. A thread that read a 1 MiB WRITE, or answered a 1 MiB
+ * READ, keeps that MiB resident in its request buffer (libfuse's) or its
+ * reply buffer (the file system's, zpfs_wire_thread_buffers()) for as
+ * long as it lives. So a thread whose
+ * buffers hold more than a page first polls /dev/fuse for IDLE_MS, and
+ * when no request came, gives their pages back (madvise(MADV_DONTNEED),
+ * keeping the buffers; the next large request faults them in again)
+ * before it blocks in read(). The thread does it itself, between two
+ * requests, so no request can be in either buffer then. While a thread's
+ * buffers are clean, read() is called directly, as before. Of threads
+ * polling together, those that lose the race for a request to another
+ * block in read() and keep their pages until their next request.
+ *
  * Nothing else is touched; the structures are the kernel's UAPI
  * (<linux/fuse.h>). A kernel without the flag (before 5.11) gets the
  * answer libfuse made and keeps asking, as before.
@@ -70,12 +83,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fuse.h>
+#include <poll.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -162,13 +177,58 @@ void zpfs_wire_inspect(const void *buf, size_t n)
 	}
 }
 
+/* Quiet time after which a thread gives back its buffers (see above),
+ * as ring.c's. */
+#define IDLE_MS		1000
+
+/* This thread's request buffer, and the bytes read into it since its
+ * pages were last given back. */
+static __thread void *rd_buf;
+static __thread size_t rd_used;
+/* zpfs_wire_thread_buffers(); set before the loop. */
+static bool (*bufs_dirty)(void);
+static void (*bufs_release)(void);
+
+/* Give back the pages of [@buf, @buf + @used) wholly inside the buffer. */
+static void release_request_buffer(void *buf, size_t len, size_t used)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	uintptr_t start = ((uintptr_t)buf + page - 1) & ~(uintptr_t)(page - 1);
+	uintptr_t end = ((uintptr_t)buf + (used < len ? used : len) + page - 1) &
+			~(uintptr_t)(page - 1);
+	uintptr_t last = ((uintptr_t)buf + len) & ~(uintptr_t)(page - 1);
+
+	if (end > last)
+		end = last;
+	if (end > start)
+		(void)madvise((void *)start, end - start, MADV_DONTNEED);
+}
+
 static ssize_t wire_read(int fd, void *buf, size_t len, void *userdata)
 {
-	ssize_t n = read(fd, buf, len);
+	ssize_t n;
 
 	(void)userdata;
-	if (n > 0)
+	if (buf != rd_buf) {
+		rd_buf = buf;
+		rd_used = 0;
+	}
+	if (rd_used > 4096 || (bufs_dirty && bufs_dirty())) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		if (poll(&p, 1, IDLE_MS) == 0) {
+			release_request_buffer(buf, len, rd_used);
+			rd_used = 0;
+			if (bufs_release)
+				bufs_release();
+		}
+	}
+	n = read(fd, buf, len);
+	if (n > 0) {
+		if ((size_t)n > rd_used)
+			rd_used = (size_t)n;
 		zpfs_wire_inspect(buf, (size_t)n);
+	}
 	return n;
 }
 
@@ -352,6 +412,12 @@ int zpfs_wire_attach(struct fuse_session *se, const char *mountpoint,
 	wire_se = se;
 	find_bdi(mountpoint);
 	return fuse_session_custom_io(se, &io, fuse_session_fd(se));
+}
+
+void zpfs_wire_thread_buffers(bool (*dirty)(void), void (*release)(void))
+{
+	bufs_dirty = dirty;
+	bufs_release = release;
 }
 
 bool zpfs_wire_killpriv(void)

@@ -31,6 +31,18 @@ int zpfs_wire_attach(struct fuse_session *se, const char *mountpoint,
 		     unsigned int flags);
 
 /**
+ * zpfs_wire_thread_buffers() - the file system's per-thread buffers
+ * @dirty: whether the calling thread's buffers hold pages to give back
+ * @release: give them back; the calling thread is between two requests
+ *
+ * A thread reading /dev/fuse that has been idle a while gives back the
+ * pages of its request buffer, and through these, of the file system's
+ * own buffers (see wire.c). Call before the loop; either may be NULL.
+ * Can't fail.
+ */
+void zpfs_wire_thread_buffers(bool (*dirty)(void), void (*release)(void));
+
+/**
  * zpfs_wire_detach() - stop what zpfs_wire_attach() started (the io_uring
  *	queue threads); for after the session loop has ended
  */
