@@ -26,7 +26,8 @@
  * Once mounted, the daemon goes to the background with fuse_daemonize(),
  * whose parent exits only after the child has taken over, when the mount
  * is already live: a script (or mount(8)) may use the mount point as soon
- * as `zpoolfs` returns. -f keeps it in the foreground.
+ * as `zpoolfs` returns; its messages then go to syslog, with one line
+ * saying what was mounted. -f keeps it in the foreground, on stderr.
  *
  * The daemon must not die (decision 11): every file lives only in its
  * memory. It asks the OOM killer to prefer other processes, ends on
@@ -50,6 +51,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include <fuse_lowlevel.h>
@@ -184,17 +186,37 @@ static const char *const builtin_backends[] = {
 };
 #undef ZPOOL_BUILTIN
 
+/*
+ * Where messages go: stderr until the daemon goes to the background, whose
+ * stderr is /dev/null; from then on syslog (the journal), tagged
+ * "zpoolfs[PID]", as a daemon's messages are.
+ */
+static bool to_syslog;
+
+_Static_assert(FUSE_LOG_ERR == LOG_ERR && FUSE_LOG_DEBUG == LOG_DEBUG,
+	       "libfuse's log levels are syslog's");
+
+static void start_syslog(void)
+{
+	openlog("zpoolfs", LOG_PID, LOG_DAEMON);
+	to_syslog = true;
+}
+
 /* The one line an error gets: "zpoolfs: ...". */
 static void __attribute__((format(printf, 1, 2)))
 print_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("zpoolfs: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	if (to_syslog) {
+		vsyslog(LOG_ERR, fmt, ap);
+	} else {
+		fputs("zpoolfs: ", stderr);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+	}
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 /*
@@ -204,7 +226,15 @@ print_error(const char *fmt, ...)
 static void __attribute__((format(printf, 2, 0)))
 log_func(enum fuse_log_level level, const char *fmt, va_list ap)
 {
-	(void)level;
+	if (to_syslog) {
+		/* the tag names us; fuse_log_level is syslog's scale */
+		if (strncmp(fmt, "fuse: ", 6) == 0)
+			fmt += 6;
+		else if (strncmp(fmt, "zpoolfs: ", 9) == 0)
+			fmt += 9;
+		vsyslog((int)level, fmt, ap);
+		return;
+	}
 	if (strncmp(fmt, "fuse: ", 6) == 0) {
 		fputs("zpoolfs: ", stderr);
 		fmt += 6;
@@ -822,6 +852,12 @@ int main(int argc, char *argv[])
 	if (fuse_daemonize(opts.foreground)) {
 		print_error("cannot go to the background");
 		goto out_unmount;
+	}
+	if (!opts.foreground) {
+		start_syslog();
+		syslog(LOG_INFO, "%s mounted: backend=%s,compressor=%s,size=%lluk",
+		       mountpoint, fs->cfg.backend, fs->cfg.compressor,
+		       (unsigned long long)(fs->cfg.mem_limit >> 10));
 	}
 
 	/*

@@ -134,6 +134,7 @@ ZPFS_LOGS=()	# their logs
 ZPFS_DONE=()	# 1 for the daemons unmounted and checked already
 ZPFS_BG=()	# zpfs_bg jobs
 ZPFS_TMPFS=()	# tmpfs mounts
+ZPFS_RM=()	# files outside $TEST_TMP that teardown removes
 
 # zpfs_mounted DIR [FSTYPE]: is DIR a mount point of FSTYPE (fuse.zpoolfs)?
 # Reads /proc/self/mounts: stat() on a wedged FUSE mount would hang.
@@ -463,6 +464,10 @@ zpfs_teardown() {
 		kill -KILL "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	done
 	ZPFS_BG=()
+	for dir in "${ZPFS_RM[@]}"; do
+		rm -f -- "$dir"
+	done
+	ZPFS_RM=()
 
 	for ((i = ${#ZPFS_DIRS[@]} - 1; i >= 0; i--)); do
 		[[ -z "${ZPFS_DONE[i]:-}" ]] || continue

@@ -457,6 +457,44 @@ else:
 	! zpfs_mounted "$MNT" || zpfs_fail "still mounted after fusermount3 -u"
 }
 
+@test "a background daemon logs to syslog, starting with what it mounted" {
+	mkdir -p "$MNT"
+	local got=$TEST_TMP/syslog.txt start
+	start=$(date +%s)
+	if [[ -e /dev/log ]]; then
+		# a syslog daemon is there: its journal must have the line
+		command -v journalctl >/dev/null ||
+			skip "/dev/log belongs to a syslog daemon without a journal"
+		timeout 20 "$ZPOOLFS" -o size=64m zpoolfs "$MNT" ||
+			zpfs_fail "mount failed"
+		zpfs_eventually 'journalctl -q -t zpoolfs --since "@$start" -o cat |
+			grep -qF "$MNT mounted: backend=zbud,compressor=lz4,size=65536k"' ||
+			zpfs_fail "no line in the journal"
+	else
+		# none: stand in for it, on /dev/log, until the test ends
+		ZPFS_RM+=(/dev/log)
+		zpfs_bg python3 -c '
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("/dev/log")
+s.settimeout(20)
+with open(sys.argv[1], "ab", buffering=0) as out:
+    try:
+        while True:
+            out.write(s.recv(65536) + b"\n")
+    except socket.timeout:
+        pass
+' "$got"
+		zpfs_eventually '[[ -S /dev/log ]]' || zpfs_fail "no /dev/log"
+		timeout 20 "$ZPOOLFS" -o size=64m zpoolfs "$MNT" ||
+			zpfs_fail "mount failed"
+		zpfs_eventually 'grep -qE "zpoolfs\[[0-9]+\]: $MNT mounted: backend=zbud,compressor=lz4,size=65536k" "$got"' ||
+			zpfs_fail "syslog got: $(cat "$got" 2>/dev/null)"
+	fi
+	timeout 10 fusermount3 -u "$MNT"
+	zpfs_wait_gone "$MNT"
+}
+
 @test "SIGTERM ends the daemon cleanly" {
 	zpfs_mount
 	echo x >"$MNT/f"
