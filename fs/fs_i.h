@@ -119,7 +119,7 @@ int zpfs_codec_decompress(const struct zpfs_codec *codec, const void *src,
 
 enum zpfs_slot_kind {
 	ZPFS_SLOT_HOLE = 0,	/* nothing stored: reads as zeros */
-	ZPFS_SLOT_SAME,		/* every 32-bit word equals the slot's half */
+	ZPFS_SLOT_SAME,		/* every 8-byte word equals the slot's word */
 	ZPFS_SLOT_COMP,		/* a zpool handle and a length */
 	ZPFS_SLOT_RAW,		/* a page from zpool_page_alloc() */
 };
@@ -131,22 +131,31 @@ enum zpfs_slot_kind {
  * item of the daemon's metadata (a 1 GiB file: 2 MiB of slots), so a slot
  * is a single word: bits 0-1 say the kind, the rest depends on it.
  *
- *        63                    32 31         14 13          2 1   0
- *       +------------------------+-------------+-------------+-----+
- *  HOLE |                           0                        |  0  |
- *       +------------------------+-------------+-------------+-----+
- *  SAME |  the 32-bit half       |             0             |  1  |
- *       +------------------------+-------------+-------------+-----+
- *  COMP |  zpool handle (50 bits)              | length - 1  |  2  |
- *       +--------------------------------------+-------------+-----+
- *  RAW  |  page address, 4 KiB-aligned: bits 2-11 are 0      |  3  |
- *       +----------------------------------------------------+-----+
+ *        63                    32 31       14 13       4 3   2 1   0
+ *       +------------------------+-----------+----------+-----+-----+
+ *  HOLE |                          0                          |  0  |
+ *       +------------------------+----------------------+-----+-----+
+ *  SAME |  a half of the word    |           0          | 0,1 |  1  |
+ *       +------------------------+----------------------+-----+-----+
+ *  SAME |  the word's low 60 bits                       |  2  |  1  |
+ *       +-----------------------------------+-----------+-----+-----+
+ *  COMP |  zpool handle (50 bits)           |   length - 1    |  2  |
+ *       +-----------------------------------+-----------------+-----+
+ *  RAW  |  page address, 4 KiB-aligned: bits 2-11 are 0       |  3  |
+ *       +-----------------------------------------------------+-----+
  *
  *  HOLE  the whole word is 0, so a zeroed slot is a hole (pagemap.c hands
  *        out zeroed slots and relies on it).
- *  SAME  a same-filled page whose 8-byte word has two equal 32-bit halves:
- *        zeros, any repeated byte, 16-bit or 32-bit pattern. A page of a
- *        repeated 8-byte word with unequal halves is compressed instead
+ *  SAME  a same-filled page: every 8-byte word is the same. Bits 2-3 say
+ *        how the word is kept (its mode):
+ *          0  its two 32-bit halves are equal (zeros, any repeated byte,
+ *             16-bit or 32-bit pattern): bits 32-63 hold a half;
+ *          1  its low half is 0 (a double such as 1.0): bits 32-63 hold
+ *             the high half;
+ *          2  it is a 60-bit signed number (small integers, -1 ... , a
+ *             user-space pointer): bits 4-63 hold its low 60 bits.
+ *        Any other word (the top 5 bits unequal, the halves unequal, the
+ *        low half not 0) has no room: such a page is compressed instead
  *        (lz4 makes 33 bytes of it).
  *  COMP  lengths 1 .. 4096 in 12 bits. The handles of our back ends are
  *        small numbers (zsmalloc: below 2^40) or user-space addresses
@@ -170,8 +179,10 @@ _Static_assert(sizeof(struct zpfs_slot) == 8, "slot layout");
 /* The largest zpool handle a COMP slot holds. */
 #define ZPFS_SLOT_HANDLE_MAX	((1ull << (64 - ZPFS_SLOT_HANDLE_SHIFT)) - 1)
 #define ZPFS_SLOT_HALF_SHIFT	32
-/* Bits of a SAME slot that are always 0. */
-#define ZPFS_SLOT_SAME_ZERO	0xfffffffcull
+#define ZPFS_SLOT_MODE_SHIFT	2
+#define ZPFS_SLOT_MODE_MASK	0x3ull
+/* Bits of a SAME slot of mode 0 or 1 that are always 0. */
+#define ZPFS_SLOT_SAME_ZERO	0xfffffff0ull
 
 _Static_assert(ZPFS_SLOT_LEN_MASK + 1 == ZPFS_PAGE_SIZE, "lengths 1..4096");
 _Static_assert(ZPFS_SLOT_LEN_SHIFT + 12 == ZPFS_SLOT_HANDLE_SHIFT,
@@ -207,7 +218,27 @@ static inline uint64_t zpfs_slot_word(const struct zpfs_slot *s)
 {
 	uint64_t half = s->enc >> ZPFS_SLOT_HALF_SHIFT;
 
-	return half << 32 | half;
+	switch ((s->enc >> ZPFS_SLOT_MODE_SHIFT) & ZPFS_SLOT_MODE_MASK) {
+	case 0:
+		return half << 32 | half;
+	case 1:
+		return half << 32;
+	default:	/* 2; 3 is never made */
+		return (uint64_t)((int64_t)s->enc >> 4);
+	}
+}
+
+/* zpfs_slot_same_mode() - how a SAME slot keeps @word: 0, 1, 2, or -1 when
+ * it has no room for it (see the diagram). */
+static inline int zpfs_slot_same_mode(uint64_t word)
+{
+	if ((uint32_t)word == (uint32_t)(word >> 32))
+		return 0;
+	if ((uint32_t)word == 0)
+		return 1;
+	if ((uint64_t)((int64_t)(word << 4) >> 4) == word)
+		return 2;
+	return -1;
 }
 
 /* zpfs_slot_comp() - a COMP slot; @handle <= ZPFS_SLOT_HANDLE_MAX. */
@@ -228,12 +259,18 @@ static inline struct zpfs_slot zpfs_slot_raw(void *page)
 	return (struct zpfs_slot){ (uint64_t)(uintptr_t)page | ZPFS_SLOT_RAW };
 }
 
-/* zpfs_slot_same() - a SAME slot; @word has equal 32-bit halves. */
+/* zpfs_slot_same() - a SAME slot; zpfs_slot_same_mode(@word) >= 0. */
 static inline struct zpfs_slot zpfs_slot_same(uint64_t word)
 {
-	assert((uint32_t)word == (uint32_t)(word >> 32));
+	int mode = zpfs_slot_same_mode(word);
+
+	assert(mode >= 0);
+	if (mode == 2)
+		return (struct zpfs_slot){
+			word << 4 | 2u << ZPFS_SLOT_MODE_SHIFT | ZPFS_SLOT_SAME };
 	return (struct zpfs_slot){
-		(word >> 32) << ZPFS_SLOT_HALF_SHIFT | ZPFS_SLOT_SAME };
+		(word >> 32) << ZPFS_SLOT_HALF_SHIFT |
+		(uint64_t)mode << ZPFS_SLOT_MODE_SHIFT | ZPFS_SLOT_SAME };
 }
 
 struct zpfs_store;

@@ -10,21 +10,21 @@
  *
  *   kind   holds                       memory it costs
  *   HOLE   nothing (the word is 0)     nothing: reads as zeros
- *   SAME   the repeated 32-bit word    nothing
+ *   SAME   the repeated 8-byte word    nothing
  *   COMP   zpool handle, length        the length, in the zpool
  *   RAW    address of a page           one page from zpool_page_alloc()
  *
  * What zpfs_store_put() does with a page, in order:
  *
- *   1. same-filled?  every 8-byte word equal, and its two 32-bit halves
- *      equal too (zeros, 0xff.., any repeated byte, 16-bit or 32-bit
- *      pattern): SAME, nothing allocated. zram finds a few per cent of such
- *      pages in ordinary data, and far more in sparse-ish files that were
- *      written with zeros. Only 32 bits of pattern are kept, so that a
- *      slot can be one word; a page of a repeated 8-byte word with unequal
- *      halves goes on to be compressed: lz4 makes 33 bytes of it, which
- *      zbud (two objects a page) stores in up to half a page, zsmalloc in
- *      a few dozen bytes (compressor=none: a raw page).
+ *   1. same-filled?  every 8-byte word equal (zeros, 0xff.., any repeated
+ *      byte or 16-, 32- or 64-bit value): SAME, nothing allocated. zram
+ *      finds a few per cent of such pages in ordinary data, and far more in
+ *      sparse-ish files that were written with zeros. A slot is one word,
+ *      so it keeps the words that fit in 62 bits (fs_i.h: equal halves, a
+ *      low half of 0, or a 60-bit signed number); a page of any other
+ *      repeated word goes on to be compressed: lz4 makes 33 bytes of it,
+ *      which zbud (two objects a page) stores in up to half a page,
+ *      zsmalloc in a few dozen bytes (compressor=none: a raw page).
  *   2. room?  the memory limit (size=) must leave room for one more page,
  *      else -ENOSPC (counted in nospc). Checked before compressing, so a
  *      full mount does not burn CPU on pages it will refuse.
@@ -188,9 +188,8 @@ static int check_room(struct zpfs_store *st, uint64_t bytes)
 }
 
 /*
- * Whether @page is one 32-bit word repeated, the pattern a SAME slot holds:
- * every 8-byte word the same and its two halves equal. That 8-byte word in
- * *@word.
+ * Whether @page is one 8-byte word repeated, that word one a SAME slot has
+ * room for (zpfs_slot_same_mode()). That word in *@word.
  */
 static bool page_same_filled(const void *page, uint64_t *word)
 {
@@ -198,7 +197,7 @@ static bool page_same_filled(const void *page, uint64_t *word)
 	uint64_t first;
 
 	memcpy(&first, p, sizeof(first));
-	if ((uint32_t)first != (uint32_t)(first >> 32))
+	if (zpfs_slot_same_mode(first) < 0)
 		return false;
 	/* 64 bytes per step: vectorised, and leaves early on most pages */
 	for (size_t off = 0; off < ZPFS_PAGE_SIZE; off += 64) {
@@ -395,8 +394,18 @@ int zpfs_store_read(struct zpfs_store *st, const struct zpfs_slot *slot,
 		memset(buf, 0, len);
 		return 0;
 	case ZPFS_SLOT_SAME:
-		if (slot->enc & ZPFS_SLOT_SAME_ZERO)
+		switch ((slot->enc >> ZPFS_SLOT_MODE_SHIFT) &
+			ZPFS_SLOT_MODE_MASK) {
+		case 0:
+		case 1:
+			if (slot->enc & ZPFS_SLOT_SAME_ZERO)
+				return -EIO;
+			break;
+		case 2:
+			break;
+		default:
 			return -EIO;
+		}
 		fill_same(buf, off, len, zpfs_slot_word(slot));
 		return 0;
 	case ZPFS_SLOT_RAW:

@@ -339,8 +339,8 @@ PY
 	zpfs_eq "$(zpfs_xattr "$MNT/w4" same_pages)" 16 "same_pages of w4"
 	zpfs_dropcache "$MNT/w4"
 	cmp "$MNT/w4" <(python3 -c 'import sys; sys.stdout.buffer.write(bytes(range(1, 5)) * 16384)')
-	# a repeated 8-byte word with unequal halves does not fit in a slot:
-	# compressed, and it reads back
+	# a repeated 8-byte word a slot has no room for (halves unequal, low
+	# half not 0, top 5 bits unequal): compressed, and it reads back
 	python3 -c 'import sys; sys.stdout.buffer.write(bytes(range(1, 9)) * 8192)' \
 		>"$MNT/w8"
 	sync "$MNT/w8"
@@ -348,7 +348,15 @@ PY
 	zpfs_eq "$(zpfs_xattr "$MNT/w8" comp_pages)" 16 "comp_pages of w8"
 	zpfs_dropcache "$MNT/w8"
 	cmp "$MNT/w8" <(python3 -c 'import sys; sys.stdout.buffer.write(bytes(range(1, 9)) * 8192)')
-	rm "$MNT/aa" "$MNT/w4" "$MNT/w8"
+	# a repeated 64-bit number (-2) and a double (1.0) fit in a slot
+	python3 -c 'import struct, sys; sys.stdout.buffer.write(struct.pack("<q", -2) * 8192 + struct.pack("<d", 1.0) * 8192)' \
+		>"$MNT/w64"
+	sync "$MNT/w64"
+	zpfs_eq "$(zpfs_xattr "$MNT/w64" same_pages)" 32 "same_pages of w64"
+	zpfs_eq "$(zpfs_xattr "$MNT/w64" comp_pages)" 0 "comp_pages of w64"
+	zpfs_dropcache "$MNT/w64"
+	cmp "$MNT/w64" <(python3 -c 'import struct, sys; sys.stdout.buffer.write(struct.pack("<q", -2) * 8192 + struct.pack("<d", 1.0) * 8192)')
+	rm "$MNT/aa" "$MNT/w4" "$MNT/w8" "$MNT/w64"
 	zpfs_eventually 'zpfs_eq "$(zpfs_xattr "$MNT" same_pages)" "$same0" \
 		"same_pages after rm"'
 }

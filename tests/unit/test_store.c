@@ -240,9 +240,20 @@ static void test_slot_encoding(void)
 		0, 1, 12345, 0x7fffdeadb000ul, ZPFS_SLOT_HANDLE_MAX,
 	};
 	static const size_t lens[] = { 1, 2, 100, 4095, 4096 };
-	static const uint64_t words[] = {
-		0, UINT64_MAX, 0x4242424242424242ull, 0xbeefbeefbeefbeefull,
-		0x8badf00d8badf00dull, 0x0000000100000001ull,
+	static const struct {
+		uint64_t word;
+		int mode;
+	} words[] = {
+		{ 0, 0 }, { UINT64_MAX, 0 }, { 0x4242424242424242ull, 0 },
+		{ 0xbeefbeefbeefbeefull, 0 }, { 0x8badf00d8badf00dull, 0 },
+		{ 0x0000000100000001ull, 0 },
+		{ 0x3ff0000000000000ull, 1 },	/* 1.0 */
+		{ 0xffffffff00000000ull, 1 }, { 0x8000000000000000ull, 1 },
+		{ 1, 2 }, { 0xfffffffffffffffeull, 2 },	/* -2 */
+		{ 0x00007f1234567890ull, 2 }, { 0x07ffffffffffffffull, 2 },
+		{ 0xf800000000000001ull, 2 },
+		{ 0x0807060504030201ull, -1 }, { 0x1000000000000001ull, -1 },
+		{ 0xf7ffffffffffffffull, -1 }, { 0x8877665544332211ull, -1 },
 	};
 	struct zpfs_slot slot = { 0 };
 	void *page;
@@ -285,10 +296,18 @@ static void test_slot_encoding(void)
 		    (void *)(uintptr_t)0x7ffffffff000ull);
 
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
-		slot = zpfs_slot_same(words[i]);
+		uint64_t w = words[i].word;
+
+		EXPECT_EQ(zpfs_slot_same_mode(w), words[i].mode);
+		if (words[i].mode < 0)
+			continue;
+		slot = zpfs_slot_same(w);
 		EXPECT_EQ(zpfs_slot_kind(&slot), ZPFS_SLOT_SAME);
-		EXPECT_TRUE(zpfs_slot_word(&slot) == words[i]);
-		EXPECT_EQ(slot.enc & ZPFS_SLOT_SAME_ZERO, 0);
+		if (zpfs_slot_word(&slot) != w)
+			TAP_FAIL("same %#" PRIx64 ": %#" PRIx64, w,
+				 zpfs_slot_word(&slot));
+		if (words[i].mode < 2)
+			EXPECT_EQ(slot.enc & ZPFS_SLOT_SAME_ZERO, 0);
 		EXPECT_EQ(zpfs_slot_bytes(&slot), 0);
 	}
 }
@@ -301,6 +320,9 @@ static void test_same(void)
 		0x1234123412341234ull,		/* a 16-bit pattern */
 		0x0403020104030201ull,		/* a 32-bit pattern */
 		0xdeadbeefdeadbeefull,
+		0x3ff0000000000000ull,		/* 1.0 */
+		0xfffffffffffffffeull,		/* -2 */
+		0x00007f1234567890ull,		/* a pointer */
 	};
 	uint64_t start = zpool_page_count();
 	struct zpfs_store *st = store_new(DEFAULT_CODEC, 1 << 20);
@@ -344,14 +366,15 @@ static void test_same(void)
 }
 
 /*
- * A repeated 8-byte word whose 32-bit halves differ does not fit in a SAME
- * slot: it is compressed (raw without a compressor) and reads back.
+ * A repeated 8-byte word a SAME slot has no room for (halves unequal, low
+ * half not 0, not a 60-bit signed number): compressed (raw without a
+ * compressor), and it reads back.
  */
-static void test_same_halves_differ(void)
+static void test_same_no_room(void)
 {
 	static const uint64_t words[] = {
-		0x0807060504030201ull, 0x00000000ffffffffull,
-		0xffffffff00000000ull, 0x0000000100000000ull,
+		0x0807060504030201ull, 0x1000000000000001ull,
+		0xf7ffffffffffffffull, 0x8877665544332211ull,
 	};
 	uint64_t start = zpool_page_count();
 	struct zpfs_store *st = store_new(DEFAULT_CODEC, 1 << 20);
@@ -678,6 +701,9 @@ static void test_corrupt(void)
 	EXPECT_EQ(zpfs_store_read(st, &bad, buf, 0, PAGE), -EIO);
 	bad = zpfs_slot_same(0);
 	bad.enc |= 1ull << 12;
+	EXPECT_EQ(zpfs_store_read(st, &bad, buf, 0, PAGE), -EIO);
+	bad = zpfs_slot_same(0);
+	bad.enc |= 3ull << ZPFS_SLOT_MODE_SHIFT;	/* no such mode */
 	EXPECT_EQ(zpfs_store_read(st, &bad, buf, 0, PAGE), -EIO);
 	EXPECT_TRUE(reads_back(st, &slot, page));
 	zpfs_store_drop(st, &slot);
@@ -1122,7 +1148,7 @@ TAP_MAIN(TAP_TEST(test_codec_find),
 	 TAP_TEST(test_bad_backend),
 	 TAP_TEST(test_slot_encoding),
 	 TAP_TEST(test_same),
-	 TAP_TEST(test_same_halves_differ),
+	 TAP_TEST(test_same_no_room),
 	 TAP_TEST(test_comp),
 	 TAP_TEST(test_raw),
 	 TAP_TEST(test_dup),
