@@ -396,6 +396,10 @@ static bool take_done(struct ring_queue *q)
 	return stop;
 }
 
+/* Payload bytes at the start of an entry that are never given back: the
+ * names and small writes of most requests land there. */
+#define KEEP_BYTES	4096
+
 /*
  * Whether @q holds payload pages a release would give back: then its
  * thread waits IDLE_MS at most. Only the queue thread calls this.
@@ -405,31 +409,36 @@ static bool queue_dirty(const struct ring_queue *q)
 	unsigned int i;
 
 	for (i = 0; i < RING_DEPTH; i++)
-		if (q->ent[i].used > 0)
+		if (q->ent[i].used > KEEP_BYTES)
 			return true;
 	return false;
 }
 
 /*
- * Give back the touched payload pages of @q's entries, all of which the
- * kernel holds (see above). Only the queue thread calls this.
+ * Give back the payload pages @q's entries touched past KEEP_BYTES, all
+ * of the entries being held by the kernel (see above). Only the queue
+ * thread calls this.
  */
 static void queue_release(struct ring_queue *q)
 {
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
 	unsigned int i;
 
 	for (i = 0; i < RING_DEPTH; i++) {
 		struct ring_ent *e = &q->ent[i];
-		size_t len = (e->used + page - 1) / page * page;
+		uintptr_t payload = (uintptr_t)e->mem + HDR_AREA;
+		uintptr_t start = (payload + KEEP_BYTES + page - 1) & ~(page - 1);
+		uintptr_t end = (payload + e->used + page - 1) & ~(page - 1);
+		uintptr_t last = (payload + ring_payload) & ~(page - 1);
 
-		if (!e->used)
+		if (e->used <= KEEP_BYTES)
 			continue;
-		if (len > ring_payload)
-			len = ring_payload;
-		/* if refused, the pages just stay: try again next time */
-		if (!madvise(e->mem + HDR_AREA, len, MADV_DONTNEED))
-			e->used = 0;
+		if (end > last)
+			end = last;
+		/* if refused, the pages just stay */
+		if (end > start)
+			(void)madvise((void *)start, end - start, MADV_DONTNEED);
+		e->used = KEEP_BYTES;
 	}
 }
 
