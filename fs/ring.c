@@ -50,7 +50,12 @@
  * pages on (cold 1 GiB dd read: ~1.7 GB/s on the queue thread,
  * ~2.2 GB/s on the worker, as through /dev/fuse). The worker hands an
  * answered entry back through the eventfd, and the queue thread commits
- * it.
+ * it. On a mount without page cache (cache=none) there is no read-ahead
+ * and no write-back: the caller waits for its large request, so its CPU
+ * is free, and the queue thread runs the request itself, at SCHED_OTHER
+ * for the while (two sched_setscheduler() calls), saving the two
+ * wake-ups of the trip through the worker: cold 1 GiB dd read medians
+ * ~2500 -> ~2800 MiB/s, dd write ~840 -> ~870 MiB/s.
  *
  * Idle memory. An entry's payload area is as large as the largest
  * request (1 MiB), and a WRITE or READ of that size leaves all of it
@@ -179,6 +184,8 @@ static struct fuse_session *ring_se;
 /* Queues running; set to -1 by the first one the kernel refuses. */
 static _Atomic int ring_running;
 static size_t ring_payload;
+/* cache=none: heavy requests run on the queue thread (see above). */
+static bool ring_direct;
 static unsigned int ring_nr;
 static struct ring_queue *ring_q;
 
@@ -500,15 +507,20 @@ static void *queue_thread(void *arg)
 					atomic_store(&ring_running, -1);
 				}
 				live--;
-			} else if (heavy(e)) {
+			} else if (!heavy(e)) {
+				run_request(e);
+				send_cmd(q, e, CMD_COMMIT_AND_FETCH);
+			} else if (ring_direct) {
+				(void)sched_setscheduler(0, SCHED_OTHER, &sp);
+				run_request(e);
+				(void)sched_setscheduler(0, SCHED_IDLE, &sp);
+				send_cmd(q, e, CMD_COMMIT_AND_FETCH);
+			} else {
 				pthread_mutex_lock(&q->lock);
 				q->out++;
 				q->todo[q->ntodo++] = e;
 				pthread_cond_signal(&q->cond);
 				pthread_mutex_unlock(&q->lock);
-			} else {
-				run_request(e);
-				send_cmd(q, e, CMD_COMMIT_AND_FETCH);
 			}
 		}
 		io_uring_cq_advance(&q->ring, seen);
@@ -593,7 +605,7 @@ bool zpfs_ring_usable(void)
 	return !getrlimit(RLIMIT_NICE, &rl) && rl.rlim_cur >= 20;
 }
 
-int zpfs_ring_start(struct fuse_session *se, size_t payload)
+int zpfs_ring_start(struct fuse_session *se, size_t payload, bool direct_io)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
 	unsigned int i;
@@ -608,6 +620,7 @@ int zpfs_ring_start(struct fuse_session *se, size_t payload)
 		return -ENOMEM;
 	ring_se = se;
 	ring_payload = payload < 8192 ? 8192 : payload;
+	ring_direct = direct_io;
 	ring_nr = (unsigned int)ncpu;
 	for (i = 0; i < ring_nr; i++) {
 		ring_q[i].qid = i;
@@ -662,10 +675,11 @@ bool zpfs_ring_usable(void)
 	return false;
 }
 
-int zpfs_ring_start(struct fuse_session *se, size_t payload)
+int zpfs_ring_start(struct fuse_session *se, size_t payload, bool direct_io)
 {
 	(void)se;
 	(void)payload;
+	(void)direct_io;
 	return -EOPNOTSUPP;
 }
 

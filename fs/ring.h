@@ -32,15 +32,18 @@ bool zpfs_ring_usable(void);
  *	FUSE_OVER_IO_URING
  * @payload: the largest request or answer body the kernel will send or
  *	take (max_write, max_pages, at least 8 KiB)
+ * @direct_io: the mount has no page cache (cache=none): callers wait for
+ *	their large requests, which then run on the queue thread itself
  *
  * Starts, per possible CPU, a thread with its own ring and queue of the
- * kernel's, and a worker for its heavy requests. Until every queue is registered the kernel keeps
- * sending requests through /dev/fuse; so a failure here costs nothing but
- * the speed. Interrupts, forgets and INIT always come through /dev/fuse.
+ * kernel's, and a worker for its heavy requests. Until every queue is
+ * registered the kernel keeps sending requests through /dev/fuse; so a
+ * failure here costs nothing but the speed. Interrupts, forgets and INIT
+ * always come through /dev/fuse.
  *
  * Return: 0, or a negative errno (nothing is left running).
  */
-int zpfs_ring_start(struct fuse_session *se, size_t payload);
+int zpfs_ring_start(struct fuse_session *se, size_t payload, bool direct_io);
 
 /**
  * zpfs_ring_stop() - end the queue threads and free the rings

@@ -390,7 +390,8 @@ static ssize_t wire_writev(int fd, struct iovec *iov, int count,
 
 		if ((size_t)arg.max_pages * 4096 > payload)
 			payload = (size_t)arg.max_pages * 4096;
-		int err = zpfs_ring_start(wire_se, payload);
+		int err = zpfs_ring_start(wire_se, payload,
+					  wire_flags & ZPFS_WIRE_DIRECT_IO);
 
 		if (err)
 			fuse_log(FUSE_LOG_ERR,
