@@ -158,8 +158,9 @@ void *zpfs_file_buffer(size_t size)
 /* The pages wholly inside [@p, @p + @len): give them back to the system. */
 static void release_pages(void *p, size_t len)
 {
-	uintptr_t start = ((uintptr_t)p + PAGE_SIZE - 1) & ~(uintptr_t)(PAGE_SIZE - 1);
-	uintptr_t end = ((uintptr_t)p + len) & ~(uintptr_t)(PAGE_SIZE - 1);
+	uintptr_t mask = ~(uintptr_t)(PAGE_SIZE - 1);
+	uintptr_t start = ((uintptr_t)p + PAGE_SIZE - 1) & mask;
+	uintptr_t end = ((uintptr_t)p + len) & mask;
 
 	if (end > start)
 		(void)madvise((void *)start, end - start, MADV_DONTNEED);

@@ -1360,7 +1360,8 @@ static void zpfs_op_removexattr(fuse_req_t req, fuse_ino_t ino,
  * (the kernel sends a setattr instead) and HANDLE_KILLPRIV (v1: the
  * kernel clears set-user-ID / set-group-ID on write and chown itself; v2,
  * which libfuse 3.14 cannot ask for, is taken by wire.c, and then the
- * kernel stops asking for security.capability before every write). On where the kernel has them: async reads, parallel directory
+ * kernel stops asking for security.capability before every write).
+ * On, where the kernel has them: async reads, parallel directory
  * operations (we lock per directory), readdirplus, cached symlinks (a
  * target never changes). max_write stays at the largest libfuse's buffers
  * take (1 MiB with libfuse 3.14).

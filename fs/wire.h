@@ -2,8 +2,9 @@
 /*
  * wire.h - what zpoolfs takes from the FUSE protocol past libfuse 3.14
  * (wire.c): FUSE_HANDLE_KILLPRIV_V2 and its write flag, mmap and parallel
- * writes of direct_io files, the mount's read-ahead, FUSE over io_uring. zpfs-nullfs, the
- * benchmark's null file system, uses it too.
+ * writes of direct_io files, the mount's read-ahead, FUSE over io_uring,
+ * idle threads giving back their buffers. zpfs-nullfs, the benchmark's
+ * null file system, uses it too.
  */
 #ifndef ZPFS_WIRE_H
 #define ZPFS_WIRE_H
