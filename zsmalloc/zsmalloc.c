@@ -232,6 +232,16 @@
  * on average), but makes more classes, each with its own partly used
  * zspage. 16 bytes (the kernel's value for 4 KiB pages) costs 0.4 % on
  * 2 KiB objects. It must divide PAGE_SIZE and be a power of two.
+ *
+ * 8 bytes (511 sizes, 16 bytes the smallest: 9 bits of class in a handle,
+ * a 16-bit class_index) was measured on the lz4 sizes of the first GiB of
+ * linux-6.1.tar (tests/lz4-sizes, then zpool-bench -a -n 0 -w 262144
+ * -M 4096 on its output): the 262144 objects take 0.2 % less (92535 pool
+ * pages instead of 92718 with ZS_MERGE_PERMILLE 3, 346 classes used
+ * instead of 177), but the 10000-object churn of the file header ends
+ * 7.6 % over its objects instead of 4.9 % (9.5 % instead of 5.3 %
+ * compacted), and merging more, for fewer classes, loses the saving
+ * first (0.1 % with 7 per mille, 0.02 % more than 16 with 10).
  */
 #define ZS_SIZE_CLASS_DELTA	16
 #define ZS_MIN_ALLOC_SIZE	ZS_SIZE_CLASS_DELTA
