@@ -632,7 +632,7 @@ int zpfs_ring_start(struct fuse_session *se, size_t payload, bool direct_io)
 		struct ring_queue *q = &ring_q[i];
 
 		ret = queue_init(q);
-		if (!ret) {
+		if (!ret && !ring_direct) {	/* cache=none: no worker */
 			ret = -pthread_create(&q->worker, NULL, worker_thread,
 					      q);
 			q->worker_ok = !ret;

@@ -36,10 +36,10 @@ bool zpfs_ring_usable(void);
  *	their large requests, which then run on the queue thread itself
  *
  * Starts, per possible CPU, a thread with its own ring and queue of the
- * kernel's, and a worker for its heavy requests. Until every queue is
- * registered the kernel keeps sending requests through /dev/fuse; so a
- * failure here costs nothing but the speed. Interrupts, forgets and INIT
- * always come through /dev/fuse.
+ * kernel's, and unless @direct_io a worker for its heavy requests. Until
+ * every queue is registered the kernel keeps sending requests through
+ * /dev/fuse; so a failure here costs nothing but the speed. Interrupts,
+ * forgets and INIT always come through /dev/fuse.
  *
  * Return: 0, or a negative errno (nothing is left running).
  */
