@@ -410,23 +410,36 @@ else:
 	zpfs_eq "$(zpfs_xattr "$TEST_TMP/c" transport)" dev "-s"
 }
 
+# rss_of PID: its VmRSS in kB
+rss_of() {
+	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"
+}
+
 @test "an idle daemon gives back the request buffers it touched" {
 	zpfs_mount_at "$TEST_TMP/a" size=64m
-	local pid busy=0 rss i
+	local pid busy rss i dir
 	pid=$(zpfs_pid "$TEST_TMP/a")
-	# 1 MiB WRITEs (zeros: same-filled pages, no pool memory) fill a
-	# request buffer (/dev/fuse) or the payload of a ring entry
-	# (io_uring); the RSS is read right after each burst, long before
-	# the daemon counts as idle (a second)
-	for ((i = 0; i < 5; i++)); do
-		dd if=/dev/zero of="$TEST_TMP/a/f" bs=1M count=4 oflag=direct \
-			conv=notrunc status=none
-		rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status")
-		((rss > busy)) && busy=$rss
+	# 1 MiB WRITEs, then 1 MiB READs (zeros: same-filled pages, no pool
+	# memory) fill a request buffer, then a reply buffer (/dev/fuse), or
+	# the payload of a ring entry (io_uring); the RSS is read right after
+	# each burst, long before the daemon counts as idle (a second)
+	for dir in write read; do
+		busy=0
+		for ((i = 0; i < 5; i++)); do
+			if [[ $dir == write ]]; then
+				dd if=/dev/zero of="$TEST_TMP/a/f" bs=1M count=4 \
+					oflag=direct conv=notrunc status=none
+			else
+				dd if="$TEST_TMP/a/f" of=/dev/null bs=1M \
+					iflag=direct status=none
+			fi
+			rss=$(rss_of "$pid")
+			((rss > busy)) && busy=$rss
+		done
+		zpfs_eventually '(( $(rss_of "$pid") <= busy - 768 ))' ||
+			zpfs_fail "after ${dir}s: RSS $(rss_of "$pid") kB idle, $busy kB busy"
 	done
-	zpfs_eventually '(( $(awk "/^VmRSS:/ { print \$2 }" "/proc/$pid/status") <= busy - 768 ))' ||
-		zpfs_fail "RSS $(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status") kB idle, $busy kB busy"
-	# and the entries still work: data written after the release reads back
+	# and the buffers still work: data written after the release reads back
 	seq 1 300000 | dd of="$TEST_TMP/a/g" bs=1M iflag=fullblock status=none
 	zpfs_dropcache "$TEST_TMP/a/g"
 	zpfs_eq "$(seq 1 300000 | md5sum)" "$(md5sum <"$TEST_TMP/a/g")" "data"
