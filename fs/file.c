@@ -52,7 +52,6 @@
 #include <linux/falloc.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "fs/fs_i.h"
@@ -155,17 +154,6 @@ void *zpfs_file_buffer(size_t size)
 	return p;
 }
 
-/* The pages wholly inside [@p, @p + @len): give them back to the system. */
-static void release_pages(void *p, size_t len)
-{
-	uintptr_t mask = ~(uintptr_t)(PAGE_SIZE - 1);
-	uintptr_t start = ((uintptr_t)p + PAGE_SIZE - 1) & mask;
-	uintptr_t end = ((uintptr_t)p + len) & mask;
-
-	if (end > start)
-		(void)madvise((void *)start, end - start, MADV_DONTNEED);
-}
-
 /**
  * zpfs_file_buffer_dirty() - whether this thread's reply buffer holds
  * pages that zpfs_file_buffer_release() would give back. Can't fail.
@@ -199,7 +187,7 @@ void zpfs_file_buffer_release(void)
 
 	if (!b || !b->buf)
 		return;
-	release_pages(b->buf, b->used < b->cap ? b->used : b->cap);
+	zpfs_wire_release(b->buf, b->cap, 0, b->used);
 	b->used = 0;
 }
 

@@ -97,6 +97,7 @@
 
 #include "config.h"
 #include "fs/ring.h"
+#include "fs/wire.h"
 
 #if HAVE_LIBURING
 #include <poll.h>
@@ -428,23 +429,15 @@ static bool queue_dirty(const struct ring_queue *q)
  */
 static void queue_release(struct ring_queue *q)
 {
-	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
 	unsigned int i;
 
 	for (i = 0; i < RING_DEPTH; i++) {
 		struct ring_ent *e = &q->ent[i];
-		uintptr_t payload = (uintptr_t)e->mem + HDR_AREA;
-		uintptr_t start = (payload + KEEP_BYTES + page - 1) & ~(page - 1);
-		uintptr_t end = (payload + e->used + page - 1) & ~(page - 1);
-		uintptr_t last = (payload + ring_payload) & ~(page - 1);
 
 		if (e->used <= KEEP_BYTES)
 			continue;
-		if (end > last)
-			end = last;
-		/* if refused, the pages just stay */
-		if (end > start)
-			(void)madvise((void *)start, end - start, MADV_DONTNEED);
+		zpfs_wire_release(e->mem + HDR_AREA, ring_payload, KEEP_BYTES,
+				  e->used);
 		e->used = KEEP_BYTES;
 	}
 }

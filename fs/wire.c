@@ -189,17 +189,17 @@ static __thread size_t rd_used;
 static bool (*bufs_dirty)(void);
 static void (*bufs_release)(void);
 
-/* Give back the pages of [@buf, @buf + @used) wholly inside the buffer. */
-static void release_request_buffer(void *buf, size_t len, size_t used)
+void zpfs_wire_release(void *buf, size_t cap, size_t keep, size_t used)
 {
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	uintptr_t start = ((uintptr_t)buf + page - 1) & ~(uintptr_t)(page - 1);
-	uintptr_t end = ((uintptr_t)buf + (used < len ? used : len) + page - 1) &
-			~(uintptr_t)(page - 1);
-	uintptr_t last = ((uintptr_t)buf + len) & ~(uintptr_t)(page - 1);
+	uintptr_t mask = ~((uintptr_t)sysconf(_SC_PAGESIZE) - 1);
+	uintptr_t page = ~mask + 1;
+	uintptr_t start = ((uintptr_t)buf + keep + page - 1) & mask;
+	uintptr_t end = ((uintptr_t)buf + used + page - 1) & mask;
+	uintptr_t last = ((uintptr_t)buf + cap) & mask;
 
 	if (end > last)
 		end = last;
+	/* if refused, the pages just stay */
 	if (end > start)
 		(void)madvise((void *)start, end - start, MADV_DONTNEED);
 }
@@ -217,7 +217,7 @@ static ssize_t wire_read(int fd, void *buf, size_t len, void *userdata)
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 
 		if (poll(&p, 1, IDLE_MS) == 0) {
-			release_request_buffer(buf, len, rd_used);
+			zpfs_wire_release(buf, len, 0, rd_used);
 			rd_used = 0;
 			if (bufs_release)
 				bufs_release();

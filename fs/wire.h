@@ -32,6 +32,20 @@ int zpfs_wire_attach(struct fuse_session *se, const char *mountpoint,
 		     unsigned int flags);
 
 /**
+ * zpfs_wire_release() - give back the touched pages of an idle buffer
+ * @buf: the buffer
+ * @cap: its size
+ * @keep: bytes at its start to keep resident
+ * @used: bytes at its start that may have been touched
+ *
+ * madvise(MADV_DONTNEED)s the pages wholly inside the buffer from @keep
+ * on that hold a byte below @used: they read as zeros after and fault in
+ * again when used. Only for a buffer nothing reads or writes meanwhile.
+ * Can't fail (a refused madvise() leaves the pages resident).
+ */
+void zpfs_wire_release(void *buf, size_t cap, size_t keep, size_t used);
+
+/**
  * zpfs_wire_thread_buffers() - the file system's per-thread buffers
  * @dirty: whether the calling thread's buffers hold pages to give back
  * @release: give them back; the calling thread is between two requests
